@@ -98,13 +98,26 @@ Status gatherPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
       const double bytes = double(dst.size()) * sizeof(float);
       const compute::IdBatch batch{ids.data(), rows, kLength};
       Status st;
-      const double tg = timeMedian(o.repeats, [&] { st = (*backend)->gather(batch, dst.data()); });
-      EMBEDSCOPE_TRY(st);
       const std::size_t rowBytes = static_cast<std::size_t>(s.dim) * sizeof(float);
-      const double tm = timeMedian(o.repeats, [&] {
+      auto runGather = [&] { st = (*backend)->gather(batch, dst.data()); };
+      auto runMemcpy = [&] {
         for (std::size_t p = 0; p < ids.size(); ++p)
           std::memcpy(dst.data() + p * static_cast<std::size_t>(s.dim), table.data() + ids[p] * s.dim, rowBytes);
-      });
+      };
+      // Interleaved repetitions, so a busy machine slows both sides alike.
+      runGather();
+      runMemcpy();
+      std::vector<double> tgs, tms;
+      for (int rep = 0; rep < o.repeats; ++rep) {
+        auto a = Clock::now();
+        runGather();
+        tgs.push_back(std::chrono::duration<double>(Clock::now() - a).count());
+        a = Clock::now();
+        runMemcpy();
+        tms.push_back(std::chrono::duration<double>(Clock::now() - a).count());
+      }
+      EMBEDSCOPE_TRY(st);
+      const double tg = medianOf(tgs), tm = medianOf(tms);
       auto fields = [&](BenchRecord r) {
         r.fields = {{"vocab", double(s.vocab)}, {"dim", double(s.dim)}, {"batch", double(rows)}, {"length", double(kLength)},
                     {"ids", zipf ? "zipf" : "uniform"}, {"threads", double(o.threads)}};
