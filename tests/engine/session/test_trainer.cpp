@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/data/presets.h"
+#include "engine/layer/object_spec.h"
 #include "engine/io/session_file.h"
 #include "engine/session/checkpoint.h"
 #include "engine/session/run_builder.h"
@@ -69,6 +70,7 @@ class TestTrainer : public QObject {
     QVERIFY(fit.epochs.back().valMetric.has_value());
     qInfo("sentiment: val accuracy %.4f after %d epochs in %.2fs", *fit.epochs.back().valMetric, int(spec.epochs), seconds);
     QVERIFY(*fit.epochs.back().valMetric >= 0.95);
+    QVERIFY(seconds < 30.0);  // the budget for a preset (it takes well under a second)
     QVERIFY(fit.epochs.back().loss < fit.epochs.front().loss);
   }
 
@@ -147,6 +149,49 @@ class TestTrainer : public QObject {
     Trainer tc(*c.backend, *c.task, {.epochs = 2});
     QVERIFY(tc.fit({}, CancelToken()).status.isOk());
     QVERIFY(table(a) != table(c));
+  }
+
+  void threadCountDoesNotChangeResults() {
+    auto spec = presetSpec("regression", "keras-example");
+    spec.epochs = 1;
+    spec.optimizer = OptimizerConfig::defaults("adam");
+    Run one = build(spec);
+    spec.threads = 2;
+    Run two = build(spec);
+    Trainer t1(*one.backend, *one.task, {.epochs = 1}), t2(*two.backend, *two.task, {.epochs = 1});
+    QVERIFY(t1.fit({}, CancelToken()).status.isOk());
+    QVERIFY(t2.fit({}, CancelToken()).status.isOk());
+    QVERIFY(table(one) == table(two));
+  }
+
+  void activityRegularizerEntersTheLoss() {
+    // Keras >= 3.14: l2 · Σ out² / batch size, added to the loss; its gradient reaches the rows.
+    compute::BackendSetup s;
+    s.layer.inputDim = 5;
+    s.layer.outputDim = 2;
+    auto reg = parseRegularizerSpec("l2:0.5");
+    QVERIFY(reg.isOk());
+    s.layer.activityRegularizer = *reg;
+    s.table = Matrix::Constant(5, 2, 1.0f);
+    s.table(3, 1) = 2.0f;
+    s.optimizer = OptimizerConfig::defaults("sgd");
+    s.optimizer.learningRate = 0.1;
+    auto b = compute::createCpuBackend(s);
+    QVERIFY(b.isOk());
+    std::vector<std::int64_t> ids = {1, 3, 3, 4};
+    Matrix y = Matrix::Zero(4, 2);
+    auto r = (*b)->regressionStep({ids.data(), 2, 2}, y.data(), nullptr);
+    QVERIFY(r.isOk());
+    const double sumSq = 1 + 1 + 2 * (1 + 4) + 1 + 1;  // rows 1, 3, 3, 4
+    QCOMPARE(r->regularization, 0.5 * sumSq / 2.0);
+    const double mse = sumSq / (4.0 * 2.0);
+    QVERIFY(std::abs(r->loss - (mse + 0.5 * sumSq / 2.0)) < 1e-9);
+    // SGD moved row 3 by lr · (mse gradient + activity gradient), both summed over its two positions.
+    Matrix after;
+    QVERIFY((*b)->readTable(after).isOk());
+    const float g = 2 * (2.0f * 2.0f / 8.0f + 2 * 0.5f * 2.0f / 2.0f);
+    QVERIFY(std::abs(after(3, 1) - (2.0f - 0.1f * g)) < 1e-6f);
+    QCOMPARE(after(0, 0), 1.0f);
   }
 
   void progressIsThrottledAndSnapshotsAreImmutable() {
