@@ -21,7 +21,7 @@ ctest --test-dir "$here/build" --output-on-failure -j "$jobs"
 if [ "${EMBEDSCOPE_SKIP_SANITIZERS:-0}" != 1 ]; then
   stage "sanitizer build (ASan + UBSan)"
   EMBEDSCOPE_BUILD_DIR=$here/build-asan "$here/scripts/build.sh" -DEMBEDSCOPE_WERROR=ON \
-    -DEMBEDSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    -DEMBEDSCOPE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g"
   stage "tests under sanitizers"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export LSAN_OPTIONS=suppressions=$here/scripts/lsan.supp:print_suppressions=0
