@@ -13,8 +13,10 @@ stage() { printf '\n== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
 
 stage "build"
 EMBEDSCOPE_BUILD_DIR=$here/build "$here/scripts/build.sh" -DEMBEDSCOPE_WERROR=ON
-stage "engine without Qt (EMBEDSCOPE_BUILD_UI=OFF)"
-EMBEDSCOPE_BUILD_DIR=$here/build-engine "$here/scripts/build.sh" -DEMBEDSCOPE_WERROR=ON -DEMBEDSCOPE_BUILD_UI=OFF
+stage "engine/ compiles without Qt"
+# Every engine translation unit was compiled with no Qt include path, so a Qt include there fails
+# the build (the `engine-only` preset builds it with Qt not even looked for).
+python3 "$here/scripts/check-engine-qt-free.py" "$here/build/compile_commands.json"
 stage "tests"
 ctest --test-dir "$here/build" --output-on-failure -j "$jobs"
 
