@@ -90,7 +90,7 @@ const Matrix* Optimizer::slot(int variable, std::string_view name) const {
   if (adam && name == "v") want = "velocity";
   if (adam && name == "v_hat") want = "velocity_hat";
   for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == want) return &m_vars[static_cast<std::size_t>(variable)].slots[i];
+    if (names[i] == want) return &m_vars[static_cast<std::size_t>(variable)].slotData[i];
   return nullptr;
 }
 
@@ -216,10 +216,10 @@ Status Optimizer::applyOne(const VariableGrad& grad, double norm, UpdateStats* s
     stats->constraintRowDelta.clear();
   }
 
-  const std::size_t slotCount = var.slots.size();
+  const std::size_t slotCount = var.slotData.size();
   float* wBase = w.data();
   std::array<float*, 4> slotBase{};
-  for (std::size_t s = 0; s < slotCount && s < slotBase.size(); ++s) slotBase[s] = var.slots[s].data();
+  for (std::size_t s = 0; s < slotCount && s < slotBase.size(); ++s) slotBase[s] = var.slotData[s].data();
   float* deltaOut = stats ? stats->rowDelta.data() : nullptr;
 
   // One row: build its gradient, decay, update, measure.
