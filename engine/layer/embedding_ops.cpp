@@ -139,18 +139,27 @@ void SparseRowGrad::addTo(Matrix& dense, float scale) const {
 SparseRowGrad accumulateRowGrad(std::span<const std::int64_t> ids, const float* dOut, std::int64_t outputDim,
                                 std::int64_t inputDim) {
   SparseRowGrad g;
+  accumulateRowGrad(ids, dOut, outputDim, inputDim, g);
+  return g;
+}
+
+void accumulateRowGrad(std::span<const std::int64_t> ids, const float* dOut, std::int64_t outputDim,
+                       std::int64_t inputDim, SparseRowGrad& g) {
+  g.rows.clear();
   g.inputDim = inputDim;
   g.outputDim = outputDim;
   const std::int64_t n = static_cast<std::int64_t>(ids.size());
   if (n == 0) {
     g.values.resize(0, outputDim);
-    return g;
+    return;
   }
   // Positions grouped by id, each group in increasing position order (a stable counting sort when
   // the vocabulary is small next to the batch, else a sort of (id, position) pairs).
-  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  // Scratch kept per thread between calls: a training loop calls this every step.
+  thread_local std::vector<std::int64_t> order, start, fill;
+  order.resize(static_cast<std::size_t>(n));
   if (inputDim <= 4 * n) {
-    std::vector<std::int64_t> start(static_cast<std::size_t>(inputDim) + 1, 0);
+    start.assign(static_cast<std::size_t>(inputDim) + 1, 0);
     for (std::int64_t id : ids) ++start[static_cast<std::size_t>(id) + 1];
     std::int64_t unique = 0;
     for (std::int64_t v = 0; v < inputDim; ++v) {
@@ -160,7 +169,7 @@ SparseRowGrad accumulateRowGrad(std::span<const std::int64_t> ids, const float* 
     g.rows.reserve(static_cast<std::size_t>(unique));
     for (std::int64_t v = 0; v < inputDim; ++v)
       if (start[static_cast<std::size_t>(v) + 1] != start[static_cast<std::size_t>(v)]) g.rows.push_back(v);
-    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
+    fill.assign(start.begin(), start.end() - 1);
     for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(fill[static_cast<std::size_t>(ids[i])]++)] = i;
   } else {
     std::iota(order.begin(), order.end(), std::int64_t{0});
@@ -187,7 +196,6 @@ SparseRowGrad accumulateRowGrad(std::span<const std::int64_t> ids, const float* 
       for (std::int64_t c = 0; c < outputDim; ++c) dst[c] += src[c];
     }
   }
-  return g;
 }
 
 }  // namespace embedscope
