@@ -433,6 +433,9 @@ Result<Vectors> readKerasEmbedding(const std::string& path, VectorFormat format,
       if (e.name == options.layer) chosen = &e;
     if (!chosen) return Status::invalidArgument(path + ": no Embedding layer named '" + options.layer + "' (found " + names + ")");
   }
+  if (chosen->dtype.rfind("int", 0) == 0 || chosen->dtype.rfind("uint", 0) == 0)
+    return Status::dataError(path + ": layer '" + chosen->name + "' is quantized (" + chosen->dtype +
+                             " table with a scale); opening quantized Embedding tables is not supported");
   auto array = readHdf5Matrix(L->source(), chosen->weightsPath);
   if (!array) return array.status();
   auto v = vectorsFromArray(*array, path + "::" + chosen->name, options.allowNonFinite);
