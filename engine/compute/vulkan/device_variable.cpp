@@ -67,7 +67,8 @@ bool needsDensePass(const OptimizerConfig& c) {
   if (c.updates == UpdateMode::Lazy) return false;
   if (c.weightDecay && *c.weightDecay != 0.0) return true;
   if (c.name == "sgd") return c.momentum != 0.0;
-  if (c.name == "adagrad") return false;  // g = 0 leaves accumulator and weight unchanged
+  // g = 0 leaves accumulator and weight unchanged unless 0/sqrt(0) (the CPU optimizer's rule)
+  if (c.name == "adagrad") return !(static_cast<float>(c.initialAccumulatorValue) + static_cast<float>(c.epsilon) > 0.0f);
   return true;
 }
 
