@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <mutex>
 
 #include "engine/compute/backend_registry.h"
+#include "engine/compute/vulkan/failover_backend.h"
 #include "engine/compute/vulkan/gather.h"
 #include "engine/optim/update_rules.h"
 
@@ -65,7 +67,14 @@ void registerVulkanFactory() {
     registerEngineFactory({"vulkan", [](const BackendSetup& setup, bool autoOnly) {
                              VulkanBackendOptions o;
                              o.autoOnly = autoOnly;
-                             return createVulkanBackend(setup, o);
+                             auto b = createVulkanBackend(setup, o);
+                             if (!b) return b;
+                             // A device failure during training moves the run to the CPU engine.
+                             int every = 20;
+                             if (const char* e = std::getenv("EMBEDSCOPE_VK_CHECKPOINT_EVERY"); e && std::atoi(e) > 0)
+                               every = std::atoi(e);
+                             return Result<std::unique_ptr<Backend>>(
+                                 std::make_unique<FailoverBackend>(std::move(*b), setup, every));
                            }});
   });
 }

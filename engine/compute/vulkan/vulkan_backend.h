@@ -18,7 +18,9 @@
 
 namespace embedscope::compute {
 
-// Registers the "vulkan" engine factory with the backend registry (idempotent). Call once at
+// Registers the "vulkan" engine factory with the backend registry (idempotent). The backends it
+// makes are FailoverBackends around the VulkanBackend: host copies of the state every
+// EMBEDSCOPE_VK_CHECKPOINT_EVERY steps (default 20) and the CPU engine on a device failure. Call once at
 // start-up (main, test mains) so `--engine vulkan|auto` can find it: the engine is a static
 // library, so a self-registering object file would not be linked in.
 void registerVulkanFactory();
