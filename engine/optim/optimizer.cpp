@@ -155,7 +155,15 @@ Status Optimizer::apply(std::span<const VariableGrad> grads, std::vector<UpdateS
   }
   if (stats) stats->clear();
   for (std::size_t i = 0; i < grads.size(); ++i) {
-    if (!grads[i].sparse && !grads[i].dense) continue;  // Keras filters out missing gradients
+    if (!grads[i].sparse && !grads[i].dense) {  // Keras filters out missing gradients: no decay, no update
+      if (stats) {
+        UpdateStats skipped;
+        skipped.variable = m_vars[static_cast<std::size_t>(grads[i].variable)].name;
+        skipped.step = m_iterations;
+        stats->push_back(std::move(skipped));
+      }
+      continue;
+    }
     const double norm = std::sqrt(m_config.globalClipnorm && !(m_config.clipnorm && *m_config.clipnorm > 0)
                                       ? globalSq
                                       : sq[i]);
