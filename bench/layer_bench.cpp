@@ -121,6 +121,15 @@ int main(int argc, char** argv) {
       });
       record("row_grad", double(n) / tb / 1e6, "Mids/s", shapeFields);
       if (zipf) continue;
+      {
+        // The ceiling a dense optimizer pass can reach: one sequential copy of the table (bytes read + written).
+        Matrix copy(s.v, s.d);
+        copy.setZero();
+        const double t = timeMedian(reps, [&] {
+          std::memcpy(copy.data(), table.data(), static_cast<std::size_t>(table.size()) * sizeof(float));
+        });
+        record("stream_copy", 2.0 * double(table.size()) * 4.0 / t / 1e9, "GB/s", shapeFields);
+      }
       const SparseRowGrad grad = accumulateRowGrad(ids, dOut.data(), s.d, s.v);
       for (const char* opt : {"adam", "adam-lazy", "sgd", "rmsprop"}) {
         OptimizerConfig c = OptimizerConfig::defaults(std::string(opt).substr(0, std::string(opt).find('-')));

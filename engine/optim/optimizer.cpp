@@ -283,13 +283,21 @@ Status Optimizer::applyOne(const VariableGrad& grad, double norm, UpdateStats* s
   if (var.constraint) applyConstraint(*var.constraint, w, stats ? &stats->constraintRowDelta : nullptr);
 
   if (stats) {
-    std::int64_t moved = 0;
+    std::int64_t moved = 0, movedWithout = 0;
+    std::size_t k = 0;
     for (std::int64_t r = 0; r < rows; ++r) {
       const bool m = stats->rowDelta[static_cast<std::size_t>(r)] > 0.0f ||
                      (!stats->constraintRowDelta.empty() && stats->constraintRowDelta[static_cast<std::size_t>(r)] > 0.0f);
+      bool hadGrad = hasDense;
+      if (!hadGrad && sp) {
+        while (k < sp->rows.size() && sp->rows[k] < r) ++k;
+        hadGrad = k < sp->rows.size() && sp->rows[k] == r;
+      }
       moved += m;
+      movedWithout += m && !hadGrad;
     }
     stats->rowsMoved = moved;
+    stats->rowsMovedWithoutGrad = movedWithout;
   }
   return Status::ok();
 }

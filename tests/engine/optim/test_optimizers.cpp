@@ -211,6 +211,9 @@ class TestOptimizers : public QObject {
       std::vector<UpdateStats> st;
       QVERIFY((*opt)->apply(std::span<const VariableGrad>(&vg, 1), &st).isOk());
       QCOMPARE(st.size(), std::size_t{1});
+      if (cfg.updates == UpdateMode::Lazy) QCOMPARE(st[0].rowsMovedWithoutGrad, std::int64_t{0});
+      // Keras's dense Adam: from the second step on, rows without a gradient keep moving.
+      if (cfg.updates == UpdateMode::Dense && cfg.name == "adam" && s > 0) QVERIFY(st[0].rowsMovedWithoutGrad > 0);
       for (int r = 0; r < kV; ++r) {
         if (cfg.updates == UpdateMode::Lazy && !has[static_cast<std::size_t>(r)])
           QCOMPARE(st[0].rowDelta[static_cast<std::size_t>(r)], 0.0f);  // lazy: untouched rows never move
@@ -251,12 +254,14 @@ class TestOptimizers : public QObject {
         QVERIFY(w(0, 0) < afterFirst(0, 0));  // m of row 0 decays but is not zero: it moves again
         QVERIFY(st.rowDelta[0] > 0.0f);
         QCOMPARE(st.rowsMoved, std::int64_t{2});
+        QCOMPARE(st.rowsMovedWithoutGrad, std::int64_t{1});
         // momentum of row 0 decayed by beta_1 exactly once
         QVERIFY(std::abs((*opt)->slot(0, "m")->coeff(0, 0) - 0.9f * 0.1f) < 1e-7f);
       } else {
         QCOMPARE(w(0, 0), afterFirst(0, 0));
         QCOMPARE(st.rowDelta[0], 0.0f);
         QCOMPARE(st.rowsMoved, std::int64_t{1});
+        QCOMPARE(st.rowsMovedWithoutGrad, std::int64_t{0});
         QVERIFY(std::abs((*opt)->slot(0, "m")->coeff(0, 0) - 0.1f) < 1e-7f);
       }
       QCOMPARE(w(3, 0), 0.25f);  // never looked up: zero moments, no movement either way
