@@ -342,6 +342,7 @@ Result<double> VulkanBackend::applyGradient(const RowGradient& grad, std::span<c
     std::int64_t moved = 0;
     for (float dlt : st.rowDelta) moved += dlt > 0.0f;
     st.rowsMoved = vk::needsDensePass(c) ? inputDim() : moved;
+    st.rowsMovedWithoutGrad = vk::needsDensePass(c) ? inputDim() - static_cast<std::int64_t>(grad.rows.size()) : 0;
     stats->push_back(std::move(st));
     for (std::size_t i = 0; i < dense.size(); ++i) {
       UpdateStats ds;
