@@ -5,6 +5,7 @@
 #include "app/cli/command.h"
 #include "app/cli/output.h"
 #include "engine/compute/vulkan/device_info.h"
+#include "engine/compute/vulkan/vulkan_backend.h"
 #include "engine/placement/memory_plan.h"
 
 namespace {
@@ -18,11 +19,13 @@ constexpr const char* kUsage =
     "usage: embedscope plan --input-dim V --output-dim D [--optimizer NAME] [--momentum M] [--amsgrad]\n"
     "                       [--centered] [--updates dense|lazy] [--task regression|classify|skipgram]\n"
     "                       [--batch-size B] [--input-length T] [--classes C] [--negatives K]\n"
-    "                       [--engine vulkan|cpu|auto] [--json]\n\n"
+    "                       [--engine vulkan|cpu|auto] [--json] [--measure]\n\n"
     "Lists every tensor of a training run (table, gradient rows, optimizer slots, batch buffers,\n"
     "staging) with its exact bytes, shards, heap and memory flags, the heap budgets, whether it fits,\n"
     "and what happens when it does not (host-visible memory or the CPU engine), without allocating.\n"
-    "Optimizers: sgd, rmsprop, adam, adamw, adagrad, ftrl (default adam). --engine defaults to auto.";
+    "Optimizers: sgd, rmsprop, adam, adamw, adagrad, ftrl (default adam). --engine defaults to auto.\n"
+    "--measure (Vulkan, text output): also builds the engine from the plan and shows the bytes it\n"
+    "then holds per heap beside the plan's figures.";
 
 Result<placement::PlanRequest> parseRequest(const embedscope::cli::Args& a) {
   placement::PlanRequest r;
@@ -61,7 +64,7 @@ int runPlan(const std::vector<std::string>& argv) {
       argv,
       {"--input-dim", "--output-dim", "--optimizer", "--momentum", "--updates", "--task", "--batch-size", "--input-length",
        "--classes", "--negatives", "--engine"},
-      {"--json", "--amsgrad", "--centered"}, {{"--sequence-length", "--input-length"}});
+      {"--json", "--amsgrad", "--centered", "--measure"}, {{"--sequence-length", "--input-length"}});
   if (!args) return embedscope::cli::fail(args.status());
   auto request = parseRequest(*args);
   if (!request) return embedscope::cli::fail(request.status());
@@ -94,8 +97,31 @@ int runPlan(const std::vector<std::string>& argv) {
   }
   if (!plan) return embedscope::cli::fail(plan.status());
   if (!note.empty()) plan->reason = note + "; " + plan->reason;
-  if (args->has("--json")) std::printf("%s", placement::toJson(*plan).c_str());
-  else std::printf("%s", placement::toText(*plan).c_str());
+  if (args->has("--json")) {
+    std::printf("%s", placement::toJson(*plan).c_str());
+    return 0;
+  }
+  std::printf("%s", placement::toText(*plan).c_str());
+  if (args->has("--measure") && plan->engine == "vulkan" && plan->decision != "cpu") {
+    // Build the engine as training would (the table and slots of the plan) and read what the
+    // context holds per heap: the plan's figures next to the measured ones.
+    embedscope::compute::BackendSetup setup;
+    setup.layer.inputDim = request->inputDim;
+    setup.layer.outputDim = request->outputDim;
+    setup.table = embedscope::Matrix::Zero(request->inputDim, request->outputDim);
+    setup.optimizer = request->optimizer;
+    auto backend = embedscope::compute::createVulkanBackend(std::move(setup));
+    if (!backend) return embedscope::cli::fail(backend.status().withContext("measuring"));
+    auto* vb = dynamic_cast<embedscope::compute::vulkan::VulkanBackend*>(backend->get());
+    const auto used = vb->measuredHeapUsage();
+    std::uint64_t planned = 0;
+    for (const auto& a : plan->allocations)
+      if (a.scalesWithRows) planned += a.bytes;
+    std::printf("\nmeasured after building the engine (table, slots, row map; per-step buffers come with the first step):\n");
+    for (std::size_t h = 0; h < used.size(); ++h)
+      std::printf("  heap %zu: %llu bytes held (plan for these tensors: %llu bytes)\n", h,
+                  static_cast<unsigned long long>(used[h]), static_cast<unsigned long long>(planned));
+  }
   return 0;
 }
 

@@ -102,8 +102,6 @@ FitResult Trainer::fit(const TrainerCallbacks& callbacks, const CancelToken& can
   };
   if (Status s = prepare(); !s) return finish(s);
   const std::int64_t stepsPerEpoch = m_task.stepsPerEpoch();
-  const double workPerStep =
-      stepsPerEpoch ? static_cast<double>(m_task.workPerEpoch()) / static_cast<double>(stepsPerEpoch) : 0.0;
   auto lastProgress = Clock::now() - m_options.progressInterval;
   std::vector<UpdateStats> stats;
 
@@ -140,7 +138,7 @@ FitResult Trainer::fit(const TrainerCallbacks& callbacks, const CancelToken& can
       lossSum += r->loss * static_cast<double>(r->examples);  // Keras's Mean, weighted by batch size
       metricSum += r->metricSum;
       examples += r->examples;
-      result.work += static_cast<std::int64_t>(workPerStep);
+      result.work += r->examples;  // what each step really had (the last batch is short)
       if (snapshotStep && callbacks.onSnapshot) {
         auto snap = std::make_shared<Snapshot>();
         snap->globalStep = m_globalStep;

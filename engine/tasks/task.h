@@ -47,8 +47,7 @@ class Task {
   virtual Result<EvalResult> validate(compute::Backend& /*backend*/) { return EvalResult{}; }
 
   virtual std::int64_t trainExamples() const = 0;
-  // Work units for throughput: examples (or corpus tokens for skip-gram) per epoch.
-  virtual std::int64_t workPerEpoch() const { return trainExamples(); }
+  // The unit StepResult::examples counts, for throughput ("examples"; a corpus task may count words).
   virtual std::string workUnit() const { return "examples"; }
 
   // The task's own trainable state for checkpoints ("head/kernel", ...).

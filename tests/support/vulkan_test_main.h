@@ -15,7 +15,8 @@
 
 namespace embedscope::testing {
 
-inline bool vulkanRequired() {
+// (Named apart from test_support.h's vulkanRequired, which a test may include too.)
+inline bool vulkanRequiredByEnvironment() {
   const char* v = std::getenv("EMBEDSCOPE_REQUIRE_VULKAN");
   return v && std::strcmp(v, "1") == 0;
 }
@@ -24,7 +25,7 @@ inline bool vulkanRequired() {
 inline int vulkanPreflight() {
   auto ctx = embedscope::vk::VulkanContext::create();
   if (!ctx) {
-    if (vulkanRequired()) {
+    if (vulkanRequiredByEnvironment()) {
       std::fprintf(stderr, "FAIL: EMBEDSCOPE_REQUIRE_VULKAN=1 but no Vulkan device: %s\n",
                    ctx.status().message().c_str());
       return 1;

@@ -12,6 +12,27 @@
 
 namespace embedscope::vk {
 
+// One gather dispatch prepared on the device: its work list uploaded and its output allocated, so a
+// command buffer can record it once and be resubmitted (the bench does; the engine's steps reuse
+// buffers the same way). ids.size() x cols must fit one storage range.
+class PreparedGather {
+ public:
+  static Result<std::unique_ptr<PreparedGather>> create(KernelCache& kernels, const ShardedMatrix& table,
+                                                        const std::vector<std::int64_t>& ids);
+  void record(VkCommandBuffer cmd) const;
+  Status download(float* out) const;
+  std::uint64_t rows() const { return m_rows; }
+
+ private:
+  PreparedGather() = default;
+  VulkanContext* m_ctx = nullptr;
+  Pipeline* m_pipeline = nullptr;
+  std::unique_ptr<Buffer> m_items, m_groups, m_out;
+  std::vector<BufferBinding> m_bindings;
+  std::uint32_t m_cols = 0, m_itemCount = 0, m_groupCount = 0;
+  std::uint64_t m_rows = 0;
+};
+
 // out (ids.size() × table.cols()) = table rows. Chunks the output so no buffer passes the
 // device's range.
 Result<Matrix> gatherRows(KernelCache& kernels, const ShardedMatrix& table, const std::vector<std::int64_t>& ids);

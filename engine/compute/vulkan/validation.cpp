@@ -1,5 +1,6 @@
 #include "engine/compute/vulkan/validation.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,8 @@ std::string lastValidationIssue() {
   std::lock_guard<std::mutex> lock(g_mutex);
   return g_last;
 }
+
+void discountValidationIssues(std::uint64_t n) { g_issues.fetch_sub(std::min(n, g_issues.load())); }
 
 void recordValidationIssue(const std::string& message) {
   g_issues.fetch_add(1);
