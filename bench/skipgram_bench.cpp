@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   cfg.sample = 1e-4;
   std::string preset = "topics", corpusPath, writeText, saveVec, saveContext, truthPath;
   std::int64_t minCount = 5, sentences = 80000;
+  double initLimit = 0.05;  // Keras's RandomUniform default; fastText starts at 1/dim
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
     else if (k == "--epochs") cfg.epochs = std::atoi(v);
     else if (k == "--threads") cfg.threads = std::atoi(v);
     else if (k == "--lr") cfg.learningRate = std::atof(v);
+    else if (k == "--init-limit") initLimit = std::atof(v);
+    else if (k == "--negative-power") cfg.negativePower = std::atof(v);
     else if (k == "--sample") cfg.sample = std::atof(v);
     else if (k == "--seed") cfg.seed = std::strtoull(v, nullptr, 10);
     else if (k == "--min-count") minCount = std::atoll(v);
@@ -102,6 +105,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto t2 = Clock::now();
+  cfg.initialTable = uniformTable(corpus->vocabulary.size(), cfg.outputDim, cfg.seed, static_cast<float>(initLimit));
   auto result = SkipGramTrainer().run(cfg, *corpus);
   if (!result) {
     std::fprintf(stderr, "embedscope: error: %s\n", result.status().message().c_str());

@@ -12,7 +12,7 @@ constexpr std::array<const char*, 24> kTopicNames = {
     "ocean", "forest", "music",  "sport",  "kitchen", "space",  "city",   "farm",
     "school", "doctor", "storm", "garden", "train",   "castle", "desert", "market",
     "river",  "theatre", "mine", "island", "library", "army",   "circus", "harbor"};
-constexpr std::array<const char*, 12> kSlotNames = {"ka", "lo", "mi", "ru", "te", "zu",
+constexpr std::array<const char*, 12> kConceptNames = {"ka", "lo", "mi", "ru", "te", "zu",
                                                     "ne", "po", "si", "va", "do", "fe"};
 constexpr std::array<const char*, 20> kFunctionWords = {"the", "of",  "and",  "a",    "to", "in",   "is",
                                                         "was", "that", "for", "it",   "with", "as", "on",
@@ -24,15 +24,15 @@ constexpr std::array<const char*, 2> kFormSuffix = {"he", "she"};
 
 TopicsPreset generateTopicsPreset(const TopicsPresetOptions& options) {
   const int topics = std::clamp(options.topics, 1, static_cast<int>(kTopicNames.size()));
-  const int slots = std::clamp(options.slots, 1, static_cast<int>(kSlotNames.size()));
+  const int concepts = std::clamp(options.concepts, 1, static_cast<int>(kConceptNames.size()));
   TopicsPreset preset;
 
   // words[t][s] = {neutral, he form, she form}
   std::vector<std::vector<std::array<std::string, 3>>> words(static_cast<std::size_t>(topics));
   for (int t = 0; t < topics; ++t) {
     preset.topicNames.emplace_back(kTopicNames[static_cast<std::size_t>(t)]);
-    for (int s = 0; s < slots; ++s) {
-      const std::string base = std::string(kTopicNames[static_cast<std::size_t>(t)]) + kSlotNames[static_cast<std::size_t>(s)];
+    for (int s = 0; s < concepts; ++s) {
+      const std::string base = std::string(kTopicNames[static_cast<std::size_t>(t)]) + kConceptNames[static_cast<std::size_t>(s)];
       std::array<std::string, 3> w = {base, base + kFormSuffix[0], base + kFormSuffix[1]};
       for (const auto& word : w) {
         preset.clusterOf.emplace(word, t);
@@ -54,7 +54,7 @@ TopicsPreset generateTopicsPreset(const TopicsPresetOptions& options) {
   for (std::int64_t n = 0; n < options.sentences; ++n) {
     const auto t = static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(topics)));
     const auto form = static_cast<std::size_t>(rng.below(2));
-    const auto focus = static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(slots)));
+    const auto focus = static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(concepts)));
     const int length = 8 + static_cast<int>(rng.below(9));
     for (int i = 0; i < length; ++i) {
       const double r = rng.uniform01();
@@ -71,7 +71,7 @@ TopicsPreset generateTopicsPreset(const TopicsPresetOptions& options) {
       } else if (r < 0.90) {
         content = &words[t][focus][0];  // the concept's neutral word, shared by both forms
       } else {
-        content = &words[t][static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(slots)))][0];
+        content = &words[t][static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(concepts)))][0];
       }
       if (i > 0) text.push_back(' ');
       if (content) {
@@ -87,10 +87,10 @@ TopicsPreset generateTopicsPreset(const TopicsPresetOptions& options) {
   // sampled without replacement from all such quadruples.
   std::vector<std::array<std::string, 4>> all;
   for (int t = 0; t < topics; ++t)
-    for (int s = 0; s < slots; ++s)
+    for (int s = 0; s < concepts; ++s)
       for (int u = 0; u < topics; ++u) {
         if (u == t) continue;
-        for (int p = 0; p < slots; ++p) {
+        for (int p = 0; p < concepts; ++p) {
           const auto& a = words[static_cast<std::size_t>(t)][static_cast<std::size_t>(s)];
           const auto& c = words[static_cast<std::size_t>(u)][static_cast<std::size_t>(p)];
           all.push_back({a[1], a[2], c[2], c[1]});

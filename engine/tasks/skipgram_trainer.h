@@ -80,5 +80,7 @@ class SkipGramTrainer {
 // Keras's default Embedding initializer, RandomUniform(-0.05, 0.05), drawn row-major from Rng(seed):
 // used when SkipGramConfig::initialTable is absent.
 Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed);
+// RandomUniform(-limit, limit) the same way (fastText's own start is limit = 1/D).
+Matrix uniformTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, float limit);
 
 }  // namespace embedscope
