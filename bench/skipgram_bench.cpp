@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto t2 = Clock::now();
-  cfg.initialTable = uniformTable(corpus->vocabulary.size(), cfg.outputDim, cfg.seed, static_cast<float>(initLimit));
+  cfg.initialTable = uniformSkipGramTable(corpus->vocabulary.size(), cfg.outputDim, cfg.seed, static_cast<float>(initLimit));
   auto result = SkipGramTrainer().run(cfg, *corpus);
   if (!result) {
     std::fprintf(stderr, "embedscope: error: %s\n", result.status().message().c_str());

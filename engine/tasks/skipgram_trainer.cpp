@@ -229,7 +229,7 @@ void trainThread(Shared& sh, int thread, std::vector<ThreadEpochStats>& epochSta
 
 }  // namespace
 
-Matrix uniformTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, float limit) {
+Matrix uniformSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, float limit) {
   Matrix m(rows, cols);
   Rng rng(seed);
   for (std::int64_t r = 0; r < rows; ++r)
@@ -238,7 +238,7 @@ Matrix uniformTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, fl
 }
 
 Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
-  return uniformTable(rows, cols, seed, 0.05f);
+  return uniformSkipGramTable(rows, cols, seed, 0.05f);
 }
 
 Status validateSkipGramConfig(const SkipGramConfig& c, std::int64_t vocabularySize) {

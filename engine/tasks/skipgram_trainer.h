@@ -81,6 +81,6 @@ class SkipGramTrainer {
 // used when SkipGramConfig::initialTable is absent.
 Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed);
 // RandomUniform(-limit, limit) the same way (fastText's own start is limit = 1/D).
-Matrix uniformTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, float limit);
+Matrix uniformSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, float limit);
 
 }  // namespace embedscope
