@@ -56,9 +56,15 @@ Status skipgramPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
   const double e2e = medianOf(seconds);
   auto record = [&](std::string name, double value, std::string unit) {
     BenchRecord r{std::move(name), value, std::move(unit), {}};
-    r.fields = {{"corpus", "topics"}, {"tokens", double(tokens)}, {"vocab", double(vocab)},
-                {"dim", double(cfg.outputDim)}, {"window", double(cfg.window)}, {"negative", double(cfg.negative)},
-                {"epochs", double(cfg.epochs)}, {"sample", cfg.sample}, {"learning_rate", cfg.learningRate},
+    r.fields = {{"corpus", "topics"},
+                {"tokens", double(tokens)},
+                {"vocab", double(vocab)},
+                {"dim", double(cfg.outputDim)},
+                {"window", double(cfg.window)},
+                {"negative", double(cfg.negative)},
+                {"epochs", double(cfg.epochs)},
+                {"sample", cfg.sample},
+                {"learning_rate", cfg.learningRate},
                 {"threads", double(cfg.threads)}};
     out.push_back(std::move(r));
   };

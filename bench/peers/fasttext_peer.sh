@@ -8,7 +8,9 @@
 #   topics  neighbour purity@10 and planted-analogy accuracy against the preset's ground truth;
 #   vimdoc  Vim's documentation (Debian's vim-runtime, /usr/share/vim/vim*/doc/*.txt), every 10th
 #           line held out: held-out context log-likelihood and top-1 context prediction.
-# Usage: bench/peers/fasttext_peer.sh [BUILD_DIR]   (env: REPEATS=3 THREADS="1 2" WORK=/tmp/...)
+# Usage: bench/peers/fasttext_peer.sh [BUILD_DIR]   (env: REPEATS=3 THREADS="1 2" WORK=/tmp/...
+#        INIT_LIMIT=0.05: Embedscope's start is RandomUniform(-INIT_LIMIT, INIT_LIMIT), Keras's
+#        default; INIT_LIMIT=0.01 is fastText's own start, ±1/dim)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$here/build}
@@ -22,6 +24,7 @@ command -v fasttext >/dev/null || { echo "fasttext not installed (apt install fa
 [ -x "$ours" ] || { echo "build $ours first (cmake --build $build --target embedscope_bench_skipgram)" >&2; exit 1; }
 
 dim=100 ws=5 neg=5 epochs=5 lr=0.05 t=1e-4 mincount=5
+init_limit=${INIT_LIMIT:-0.05}
 
 # The corpora, tokenized by Embedscope's tokenizer (lowercase, letters/digits), one sentence per line,
 # so both tools read exactly the same words.
@@ -43,7 +46,7 @@ for corpus in topics vimdoc; do
     for rep in $(seq "$repeats"); do
       s=$(now)
       "$ours" --corpus "$train" --dim $dim --window $ws --negative $neg --epochs $epochs --threads "$th" --lr $lr \
-        --sample $t --min-count $mincount --seed "$rep" \
+        --sample $t --min-count $mincount --seed "$rep" --init-limit "$init_limit" \
         --save-vec "$work/es_$corpus.vec" --save-context "$work/es_$corpus.ctx.vec" >"$work/es_$corpus.json"
       es+=("$(echo "$(now) - $s" | bc)")
       s=$(now)

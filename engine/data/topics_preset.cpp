@@ -8,15 +8,15 @@
 namespace embedscope::data {
 namespace {
 
-constexpr std::array<const char*, 24> kTopicNames = {
-    "ocean", "forest", "music",  "sport",  "kitchen", "space",  "city",   "farm",
-    "school", "doctor", "storm", "garden", "train",   "castle", "desert", "market",
-    "river",  "theatre", "mine", "island", "library", "army",   "circus", "harbor"};
+constexpr std::array<const char*, 24> kTopicNames = {"ocean", "forest", "music",   "sport",  "kitchen", "space",
+                                                     "city",  "farm",   "school",  "doctor", "storm",   "garden",
+                                                     "train", "castle", "desert",  "market", "river",   "theatre",
+                                                     "mine",  "island", "library", "army",   "circus",  "harbor"};
 constexpr std::array<const char*, 12> kConceptNames = {"ka", "lo", "mi", "ru", "te", "zu",
-                                                    "ne", "po", "si", "va", "do", "fe"};
-constexpr std::array<const char*, 20> kFunctionWords = {"the", "of",  "and",  "a",    "to", "in",   "is",
-                                                        "was", "that", "for", "it",   "with", "as", "on",
-                                                        "by",  "at",   "from", "this", "an", "be"};
+                                                       "ne", "po", "si", "va", "do", "fe"};
+constexpr std::array<const char*, 20> kFunctionWords = {"the", "of",   "and",  "a",    "to",   "in", "is",
+                                                        "was", "that", "for",  "it",   "with", "as", "on",
+                                                        "by",  "at",   "from", "this", "an",   "be"};
 constexpr std::array<std::array<const char*, 3>, 2> kMarkers = {{{"he", "him", "his"}, {"she", "her", "hers"}}};
 constexpr std::array<const char*, 2> kFormSuffix = {"he", "she"};
 
@@ -32,7 +32,8 @@ TopicsPreset generateTopicsPreset(const TopicsPresetOptions& options) {
   for (int t = 0; t < topics; ++t) {
     preset.topicNames.emplace_back(kTopicNames[static_cast<std::size_t>(t)]);
     for (int s = 0; s < concepts; ++s) {
-      const std::string base = std::string(kTopicNames[static_cast<std::size_t>(t)]) + kConceptNames[static_cast<std::size_t>(s)];
+      const std::string base =
+          std::string(kTopicNames[static_cast<std::size_t>(t)]) + kConceptNames[static_cast<std::size_t>(s)];
       std::array<std::string, 3> w = {base, base + kFormSuffix[0], base + kFormSuffix[1]};
       for (const auto& word : w) {
         preset.clusterOf.emplace(word, t);
@@ -63,7 +64,8 @@ TopicsPreset generateTopicsPreset(const TopicsPresetOptions& options) {
       if (r < 0.25) {
         const double u = rng.uniform01();
         const auto it = std::lower_bound(functionCdf.begin(), functionCdf.end(), u);
-        word = kFunctionWords[std::min<std::size_t>(static_cast<std::size_t>(it - functionCdf.begin()), kFunctionWords.size() - 1)];
+        word = kFunctionWords[std::min<std::size_t>(static_cast<std::size_t>(it - functionCdf.begin()),
+                                                    kFunctionWords.size() - 1)];
       } else if (r < 0.40) {
         word = kMarkers[form][rng.below(3)];
       } else if (r < 0.52) {
@@ -97,7 +99,8 @@ TopicsPreset generateTopicsPreset(const TopicsPresetOptions& options) {
         }
       }
   Rng pick = Rng::stream(options.seed, 0xA4A1);
-  const std::size_t keep = std::min<std::size_t>(all.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, options.maxAnalogies)));
+  const std::size_t keep =
+      std::min<std::size_t>(all.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, options.maxAnalogies)));
   for (std::size_t i = 0; i < keep; ++i) {
     const std::size_t j = i + static_cast<std::size_t>(pick.below(all.size() - i));
     std::swap(all[i], all[j]);

@@ -22,7 +22,7 @@ namespace embedscope::data {
 
 struct TopicsPresetOptions {
   int topics = 16;                 // clusters (at most the built-in topic names: 24)
-  int concepts = 6;                   // concepts per topic: 3 words each
+  int concepts = 6;                // concepts per topic: 3 words each
   std::int64_t sentences = 80000;  // about 12 tokens each
   std::int64_t maxAnalogies = 1000;
   std::uint64_t seed = 1;

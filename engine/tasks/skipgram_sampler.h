@@ -23,7 +23,8 @@ class NegativeSampler {
     std::vector<double> scaled(n);
     double total = 0.0;
     // The reserved ids (padding, [UNK]) are never negatives: they carry no weight at all.
-    for (std::size_t i = data::Vocabulary::kReserved; i < n; ++i) total += std::pow(static_cast<double>(frequencies[i]), power);
+    for (std::size_t i = data::Vocabulary::kReserved; i < n; ++i)
+      total += std::pow(static_cast<double>(frequencies[i]), power);
     for (std::size_t i = 0; i < n; ++i)
       scaled[i] = i < data::Vocabulary::kReserved ? 0.0 : std::pow(double(frequencies[i]), power) / total * double(n);
     std::vector<std::uint32_t> small, large;

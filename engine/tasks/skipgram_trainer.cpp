@@ -18,9 +18,9 @@ namespace embedscope {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using skipgram_detail::NegativeSampler;
 using skipgram_detail::SigmoidTables;
 using skipgram_detail::StepStats;
-using skipgram_detail::NegativeSampler;
 
 // Words between two updates of the shared word count, the learning rate and the cancel check
 // (word2vec updates alpha every 10,000 words too); also the size of a chunk of work.
@@ -64,15 +64,24 @@ StepStats stepGeneric(float* in, float* syn1, std::int64_t dp, const std::int32_
 StepFn pickStep(std::int64_t dp) {
 #if defined(__AVX512F__)
   switch (dp / 16) {
-    case 1: return &stepAvx512<1>;
-    case 2: return &stepAvx512<2>;
-    case 3: return &stepAvx512<3>;
-    case 4: return &stepAvx512<4>;
-    case 5: return &stepAvx512<5>;
-    case 6: return &stepAvx512<6>;
-    case 7: return &stepAvx512<7>;
-    case 8: return &stepAvx512<8>;
-    default: break;
+    case 1:
+      return &stepAvx512<1>;
+    case 2:
+      return &stepAvx512<2>;
+    case 3:
+      return &stepAvx512<3>;
+    case 4:
+      return &stepAvx512<4>;
+    case 5:
+      return &stepAvx512<5>;
+    case 6:
+      return &stepAvx512<6>;
+    case 7:
+      return &stepAvx512<7>;
+    case 8:
+      return &stepAvx512<8>;
+    default:
+      break;
   }
 #endif
   (void)dp;
@@ -94,7 +103,7 @@ struct Shared {
   const std::uint32_t* keepThreshold = nullptr;
   const SigmoidTables* tables = nullptr;
   StepFn step = nullptr;
-  std::int64_t trainWords = 0;  // kept tokens per epoch
+  std::int64_t trainWords = 0;           // kept tokens per epoch
   std::vector<std::size_t> chunkStarts;  // sentence index where each chunk of an epoch starts, then the end
   std::atomic<std::int64_t> nextChunk{0};
   std::atomic<std::int64_t> wordCount{0};
@@ -106,7 +115,8 @@ struct Shared {
 
 Matrix unpad(const float* rows, std::int64_t vocab, std::int64_t dim, std::int64_t dp) {
   Matrix m(vocab, dim);
-  for (std::int64_t r = 0; r < vocab; ++r) std::memcpy(m.row(r).data(), rows + r * dp, sizeof(float) * std::size_t(dim));
+  for (std::int64_t r = 0; r < vocab; ++r)
+    std::memcpy(m.row(r).data(), rows + r * dp, sizeof(float) * std::size_t(dim));
   return m;
 }
 
@@ -252,7 +262,8 @@ Status validateSkipGramConfig(const SkipGramConfig& c, std::int64_t vocabularySi
   if (c.epochs < 1) return positive("epochs", c.epochs);
   if (c.threads < 1) return positive("threads", c.threads);
   if (!(c.sample >= 0.0) || !std::isfinite(c.sample))
-    return Status::invalidArgument("`sample` must be a non-negative number. Received: sample=" + std::to_string(c.sample));
+    return Status::invalidArgument("`sample` must be a non-negative number. Received: sample=" +
+                                   std::to_string(c.sample));
   if (!(c.learningRate > 0.0) || !std::isfinite(c.learningRate))
     return Status::invalidArgument("`learning_rate` must be a positive number. Received: learning_rate=" +
                                    std::to_string(c.learningRate));
@@ -260,7 +271,8 @@ Status validateSkipGramConfig(const SkipGramConfig& c, std::int64_t vocabularySi
     return Status::invalidArgument("`negative_power` must be a non-negative number. Received: negative_power=" +
                                    std::to_string(c.negativePower));
   if (c.snapshotEveryWords < 0)
-    return Status::invalidArgument("`snapshot_every` must be 0 or positive. Received: " + std::to_string(c.snapshotEveryWords));
+    return Status::invalidArgument("`snapshot_every` must be 0 or positive. Received: " +
+                                   std::to_string(c.snapshotEveryWords));
   if (c.initialTable && (c.initialTable->rows() != vocabularySize || c.initialTable->cols() != c.outputDim))
     return Status::invalidArgument("Layer embedding weight shape (" + std::to_string(vocabularySize) + ", " +
                                    std::to_string(c.outputDim) + ") is not compatible with provided weight shape (" +
@@ -280,10 +292,12 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   const std::int64_t dp = (dim + 15) / 16 * 16;
   AlignedFloats syn0 = allocateAligned(static_cast<std::size_t>(vocab * dp));
   AlignedFloats syn1 = allocateAligned(static_cast<std::size_t>(vocab * dp));
-  if (!syn0 || !syn1) return Status::unavailable("cannot allocate two " + std::to_string(vocab) + " x " +
-                                                 std::to_string(dim) + " tables");
+  if (!syn0 || !syn1)
+    return Status::unavailable("cannot allocate two " + std::to_string(vocab) + " x " + std::to_string(dim) +
+                               " tables");
   const Matrix initial = config.initialTable ? *config.initialTable : defaultSkipGramTable(vocab, dim, config.seed);
-  for (std::int64_t r = 0; r < vocab; ++r) std::memcpy(syn0.get() + r * dp, initial.row(r).data(), sizeof(float) * std::size_t(dim));
+  for (std::int64_t r = 0; r < vocab; ++r)
+    std::memcpy(syn0.get() + r * dp, initial.row(r).data(), sizeof(float) * std::size_t(dim));
 
   // Subsampling: word2vec's keep probability, as a 32-bit threshold per word.
   std::vector<std::uint32_t> keep;
@@ -329,8 +343,8 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   sh.chunkStarts.push_back(corpus.sentenceCount());
   const int threads = config.threads;
 
-  std::vector<std::vector<ThreadEpochStats>> stats(static_cast<std::size_t>(threads),
-                                                   std::vector<ThreadEpochStats>(static_cast<std::size_t>(config.epochs)));
+  std::vector<std::vector<ThreadEpochStats>> stats(
+      static_cast<std::size_t>(threads), std::vector<ThreadEpochStats>(static_cast<std::size_t>(config.epochs)));
   std::vector<std::thread> workers;
   for (int t = 1; t < threads; ++t) workers.emplace_back(trainThread, std::ref(sh), t, std::ref(stats[std::size_t(t)]));
   trainThread(sh, 0, stats[0]);

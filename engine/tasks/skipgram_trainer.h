@@ -38,7 +38,7 @@ struct SkipGramProgress {
 
 // An immutable copy of the input table taken during training (rows touched so far: all words seen).
 struct SkipGramSnapshot {
-  Matrix embeddings;                // V × D
+  Matrix embeddings;  // V × D
   std::int64_t wordsProcessed = 0;
   int epoch = 0;
   double loss = 0.0;
@@ -53,9 +53,9 @@ struct SkipGramCallbacks {
 
 struct SkipGramEpochStats {
   int epoch = 0;
-  double loss = 0.0;      // mean loss per (pair, target) over the epoch, all threads
-  double seconds = 0.0;   // wall time when the last thread finished this epoch
-  std::int64_t pairs = 0; // (centre, context) pairs trained
+  double loss = 0.0;       // mean loss per (pair, target) over the epoch, all threads
+  double seconds = 0.0;    // wall time when the last thread finished this epoch
+  std::int64_t pairs = 0;  // (centre, context) pairs trained
 };
 
 struct SkipGramResult {
@@ -64,8 +64,8 @@ struct SkipGramResult {
   std::vector<SkipGramEpochStats> epochs;
   std::int64_t wordsProcessed = 0;
   std::int64_t pairs = 0;
-  double seconds = 0.0;   // training only (the corpus is already built)
-  bool cancelled = false; // the cancel token fired: tables hold the state at that moment
+  double seconds = 0.0;    // training only (the corpus is already built)
+  bool cancelled = false;  // the cancel token fired: tables hold the state at that moment
 };
 
 class SkipGramTrainer {

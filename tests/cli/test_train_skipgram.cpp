@@ -61,12 +61,12 @@ class TestTrainSkipgram : public QObject {
     QTest::addColumn<QStringList>("extra");
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QString>("message");
-    QTest::newRow("invalid UTF-8 is a data error") << QByteArray("fine text\nbad \xC3\x28 here\n") << QStringList{} << 1
-                                                   << "invalid UTF-8 at byte 14";
-    QTest::newRow("window 0 is a configuration error") << QByteArray("a b c\n") << QStringList{"--window", "0"} << 2
-                                                       << "`window` must be a positive integer";
-    QTest::newRow("no word reaches min_count") << QByteArray("a b c\n") << QStringList{"--min-count", "5"} << 1
-                                               << "nothing to train on";
+    QTest::newRow("invalid UTF-8 is a data error")
+        << QByteArray("fine text\nbad \xC3\x28 here\n") << QStringList{} << 1 << "invalid UTF-8 at byte 14";
+    QTest::newRow("window 0 is a configuration error")
+        << QByteArray("a b c\n") << QStringList{"--window", "0"} << 2 << "`window` must be a positive integer";
+    QTest::newRow("no word reaches min_count")
+        << QByteArray("a b c\n") << QStringList{"--min-count", "5"} << 1 << "nothing to train on";
   }
   void badInputWritesNothing() {
     QFETCH(QByteArray, corpus);

@@ -178,10 +178,17 @@ class TestSkipGram : public QObject {
 #if defined(__AVX512F__)
     skipgram_detail::StepStats s2;
     switch (dp / 16) {
-      case 1: s2 = skipgram_detail::trainStepAvx512<1>(in2, out2, targets, 5, 0.3f, tables); break;
-      case 7: s2 = skipgram_detail::trainStepAvx512<7>(in2, out2, targets, 5, 0.3f, tables); break;
-      case 8: s2 = skipgram_detail::trainStepAvx512<8>(in2, out2, targets, 5, 0.3f, tables); break;
-      default: QFAIL("unexpected width");
+      case 1:
+        s2 = skipgram_detail::trainStepAvx512<1>(in2, out2, targets, 5, 0.3f, tables);
+        break;
+      case 7:
+        s2 = skipgram_detail::trainStepAvx512<7>(in2, out2, targets, 5, 0.3f, tables);
+        break;
+      case 8:
+        s2 = skipgram_detail::trainStepAvx512<8>(in2, out2, targets, 5, 0.3f, tables);
+        break;
+      default:
+        QFAIL("unexpected width");
     }
     QVERIFY(std::abs(s1.loss - s2.loss) < 1e-3f * (1 + std::abs(s1.loss)));
     for (std::int64_t k = 0; k < dp; ++k) QVERIFY(std::abs(in1[k] - in2[k]) < 1e-4f);
@@ -271,7 +278,8 @@ class TestSkipGram : public QObject {
     QTest::newRow("negative 0") << "negative" << 0.0 << "`negative` must be a positive integer. Received: negative=0";
     QTest::newRow("epochs -1") << "epochs" << -1.0 << "`epochs` must be a positive integer. Received: epochs=-1";
     QTest::newRow("threads 0") << "threads" << 0.0 << "`threads` must be a positive integer. Received: threads=0";
-    QTest::newRow("output_dim 0") << "outputDim" << 0.0 << "`output_dim` must be a positive integer. Received: output_dim=0";
+    QTest::newRow("output_dim 0") << "outputDim" << 0.0
+                                  << "`output_dim` must be a positive integer. Received: output_dim=0";
     QTest::newRow("sample negative") << "sample" << -0.1 << "`sample` must be a non-negative number";
     QTest::newRow("learning rate 0") << "learningRate" << 0.0 << "`learning_rate` must be a positive number";
     QTest::newRow("learning rate nan") << "learningRate" << double(NAN) << "`learning_rate` must be a positive number";

@@ -1,13 +1,13 @@
 // Text corpora (lines are sentences, rare words leave the id stream, long lines are cut) and the
 // `topics` preset (seeded, clusters and analogies consistent with its text).
-#include <QtTest>
 #include <QTemporaryDir>
+#include <QtTest>
 #include <fstream>
 #include <set>
 
 #include "engine/data/text_corpus.h"
-#include "engine/data/topics_preset.h"
 #include "engine/data/tokenizer.h"
+#include "engine/data/topics_preset.h"
 
 using namespace embedscope;
 using namespace embedscope::data;
@@ -27,7 +27,7 @@ class TestTextCorpus : public QObject {
     QCOMPARE(the, 2);
     QCOMPARE(cat, 3);
     QCOMPARE(c->ids, (std::vector<std::int32_t>{the, cat, the, cat, the}));  // dog, a, rare dropped
-    QCOMPARE(c->sentenceEnds, (std::vector<std::uint64_t>{3, 4, 5}));       // the empty line adds none
+    QCOMPARE(c->sentenceEnds, (std::vector<std::uint64_t>{3, 4, 5}));        // the empty line adds none
     QCOMPARE(c->vocabulary.frequency(Vocabulary::kOovId), std::int64_t(3));
   }
 
