@@ -9,7 +9,8 @@
 //   draw equal to the centre word being skipped;
 // - frequent-word subsampling keeps a word with probability (sqrt(f/(s·N)) + 1)·(s·N)/f;
 // - the learning rate decays linearly with words processed to learningRate·1e-4 (floor);
-// - threads update the shared tables without locks (Hogwild), each on its own slice of the corpus;
+// - threads update the shared tables without locks (Hogwild), taking ~10,000-word chunks of
+//   the corpus from one cursor over epochs x chunks (so they share the learning-rate schedule);
 //   one thread with a seed gives bit-identical results.
 // The sigmoid comes from a precomputed table over [-6, 6] (word2vec's MAX_EXP), saturating outside.
 #include <cstdint>
