@@ -25,7 +25,8 @@ Status offsetError(const std::string& path, std::uint64_t offset, const std::str
 // Walks the lines of a mapped file, keeping the 1-based line number and byte offset.
 class LineCursor {
  public:
-  explicit LineCursor(const MappedFile& f) : m_f(f) {}
+  explicit LineCursor(const MappedFile& f)
+      : m_f(f), m_pos(utf8BomLength(std::string_view(f.chars(), static_cast<std::size_t>(std::min<std::uint64_t>(f.size(), 3))))) {}
   bool next(std::string_view& line) {
     if (m_pos >= m_f.size()) return false;
     const char* base = m_f.chars();
@@ -43,7 +44,7 @@ class LineCursor {
 
  private:
   const MappedFile& m_f;
-  std::uint64_t m_pos = 0;
+  std::uint64_t m_pos;
   std::uint64_t m_lineStart = 0;
   std::int64_t m_line = 0;
 };
