@@ -55,25 +55,46 @@ int main(int argc, char** argv) {
   cfg.sample = 1e-4;
   std::string preset = "topics", corpusPath, writeText, saveVec, saveContext, truthPath;
   std::int64_t minCount = 5, sentences = 80000;
+  double initLimit = 0.05;  // Keras's RandomUniform default; fastText starts at 1/dim
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
-    if (k == "--dim") cfg.outputDim = std::atoll(v);
-    else if (k == "--window") cfg.window = std::atoi(v);
-    else if (k == "--negative") cfg.negative = std::atoi(v);
-    else if (k == "--epochs") cfg.epochs = std::atoi(v);
-    else if (k == "--threads") cfg.threads = std::atoi(v);
-    else if (k == "--lr") cfg.learningRate = std::atof(v);
-    else if (k == "--sample") cfg.sample = std::atof(v);
-    else if (k == "--seed") cfg.seed = std::strtoull(v, nullptr, 10);
-    else if (k == "--min-count") minCount = std::atoll(v);
-    else if (k == "--sentences") sentences = std::atoll(v);
-    else if (k == "--preset") preset = v;
-    else if (k == "--corpus") corpusPath = v;
-    else if (k == "--write-text") writeText = v;
-    else if (k == "--save-vec") saveVec = v;
-    else if (k == "--save-context") saveContext = v;
-    else if (k == "--truth") truthPath = v;
+    if (k == "--dim")
+      cfg.outputDim = std::atoll(v);
+    else if (k == "--window")
+      cfg.window = std::atoi(v);
+    else if (k == "--negative")
+      cfg.negative = std::atoi(v);
+    else if (k == "--epochs")
+      cfg.epochs = std::atoi(v);
+    else if (k == "--threads")
+      cfg.threads = std::atoi(v);
+    else if (k == "--lr")
+      cfg.learningRate = std::atof(v);
+    else if (k == "--init-limit")
+      initLimit = std::atof(v);
+    else if (k == "--negative-power")
+      cfg.negativePower = std::atof(v);
+    else if (k == "--sample")
+      cfg.sample = std::atof(v);
+    else if (k == "--seed")
+      cfg.seed = std::strtoull(v, nullptr, 10);
+    else if (k == "--min-count")
+      minCount = std::atoll(v);
+    else if (k == "--sentences")
+      sentences = std::atoll(v);
+    else if (k == "--preset")
+      preset = v;
+    else if (k == "--corpus")
+      corpusPath = v;
+    else if (k == "--write-text")
+      writeText = v;
+    else if (k == "--save-vec")
+      saveVec = v;
+    else if (k == "--save-context")
+      saveContext = v;
+    else if (k == "--truth")
+      truthPath = v;
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return 2;
@@ -102,6 +123,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto t2 = Clock::now();
+  cfg.initialTable =
+      uniformSkipGramTable(corpus->vocabulary.size(), cfg.outputDim, cfg.seed, static_cast<float>(initLimit));
   auto result = SkipGramTrainer().run(cfg, *corpus);
   if (!result) {
     std::fprintf(stderr, "embedscope: error: %s\n", result.status().message().c_str());
@@ -145,15 +168,16 @@ int main(int argc, char** argv) {
     }
     out << "]}\n";
   }
-  std::printf("{\"name\": \"skipgram\", \"corpus\": \"%s\", \"tokens\": %lld, \"vocab\": %d, \"dim\": %lld, "
-              "\"window\": %d, \"negative\": %d, \"epochs\": %d, \"threads\": %d, \"lr\": %g, \"sample\": %g, "
-              "\"generate_seconds\": %.4f, \"corpus_seconds\": %.4f, \"train_seconds\": %.4f, "
-              "\"end_to_end_seconds\": %.4f, \"words_per_second\": %.0f, \"final_loss\": %.5f",
-              jsonEscape(corpusPath.empty() ? preset : corpusPath).c_str(), (long long)corpus->tokenCount,
-              corpus->vocabulary.size(), (long long)cfg.outputDim, cfg.window, cfg.negative, cfg.epochs, cfg.threads,
-              cfg.learningRate, cfg.sample, secs(t0, t1), secs(t1, t2), secs(t2, t3), secs(t1, t3),
-              double(corpus->tokenCount) * cfg.epochs / secs(t1, t3),
-              result->epochs.empty() ? 0.0 : result->epochs.back().loss);
+  std::printf(
+      "{\"name\": \"skipgram\", \"corpus\": \"%s\", \"tokens\": %lld, \"vocab\": %d, \"dim\": %lld, "
+      "\"window\": %d, \"negative\": %d, \"epochs\": %d, \"threads\": %d, \"lr\": %g, \"sample\": %g, "
+      "\"generate_seconds\": %.4f, \"corpus_seconds\": %.4f, \"train_seconds\": %.4f, "
+      "\"end_to_end_seconds\": %.4f, \"words_per_second\": %.0f, \"final_loss\": %.5f",
+      jsonEscape(corpusPath.empty() ? preset : corpusPath).c_str(), (long long)corpus->tokenCount,
+      corpus->vocabulary.size(), (long long)cfg.outputDim, cfg.window, cfg.negative, cfg.epochs, cfg.threads,
+      cfg.learningRate, cfg.sample, secs(t0, t1), secs(t1, t2), secs(t2, t3), secs(t1, t3),
+      double(corpus->tokenCount) * cfg.epochs / secs(t1, t3),
+      result->epochs.empty() ? 0.0 : result->epochs.back().loss);
   if (corpusPath.empty()) {
     const auto purity = neighbourPurity(result->embeddings, corpus->vocabulary, topics.clusterOf, 10);
     const auto analogy = analogyAccuracy(result->embeddings, corpus->vocabulary, topics.analogies);

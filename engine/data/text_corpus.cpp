@@ -85,7 +85,8 @@ Result<TextCorpus> buildTextCorpus(std::string_view text, const TextCorpusOption
   return corpus;
 }
 
-Result<TextCorpus> loadTextCorpus(const std::string& path, const TextCorpusOptions& options, const CancelToken* cancel) {
+Result<TextCorpus> loadTextCorpus(const std::string& path, const TextCorpusOptions& options,
+                                  const CancelToken* cancel) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::ioError("cannot open " + path + ": " + std::strerror(errno));
   std::string text;

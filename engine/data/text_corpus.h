@@ -23,9 +23,9 @@ struct TextCorpusOptions {
 
 struct TextCorpus {
   Vocabulary vocabulary;
-  std::vector<std::int32_t> ids;               // kept tokens, in corpus order
-  std::vector<std::uint64_t> sentenceEnds;     // ids[sentenceEnds[i-1] .. sentenceEnds[i]) is sentence i
-  std::int64_t tokenCount = 0;                 // tokens read, kept or not (words_per_second counts these)
+  std::vector<std::int32_t> ids;            // kept tokens, in corpus order
+  std::vector<std::uint64_t> sentenceEnds;  // ids[sentenceEnds[i-1] .. sentenceEnds[i]) is sentence i
+  std::int64_t tokenCount = 0;              // tokens read, kept or not (words_per_second counts these)
   std::int64_t lineCount = 0;
 
   std::int64_t keptTokens() const { return static_cast<std::int64_t>(ids.size()); }

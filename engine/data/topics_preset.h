@@ -2,7 +2,7 @@
 // The `topics` preset: a seeded, generated corpus whose words belong to known clusters (topics),
 // with planted analogies, so a test can ask whether skip-gram recovered what was planted.
 //
-// Each topic T (ocean, forest, ...) has `slots` concepts S; each concept has three words: a
+// Each topic T (ocean, forest, ...) has `concepts` concepts S; each concept has three words: a
 // neutral one "TS" and a pair of forms "TShe" / "TSshe". A sentence is about one topic, one concept
 // and one form: its content words are the concept in that form, the concept's neutral word and
 // other neutral words of the topic, mixed with the form's marker words (he/him/his or
@@ -22,7 +22,7 @@ namespace embedscope::data {
 
 struct TopicsPresetOptions {
   int topics = 16;                 // clusters (at most the built-in topic names: 24)
-  int slots = 6;                   // concepts per topic: 3 words each
+  int concepts = 6;                // concepts per topic: 3 words each
   std::int64_t sentences = 80000;  // about 12 tokens each
   std::int64_t maxAnalogies = 1000;
   std::uint64_t seed = 1;

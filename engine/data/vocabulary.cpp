@@ -58,8 +58,7 @@ Result<Vocabulary> Vocabulary::Builder::build(const VocabularyOptions& options) 
   return v;
 }
 
-Vocabulary::Vocabulary()
-    : m_words{std::string(kPaddingToken), std::string(kOovToken)}, m_frequencies{0, 0} {}
+Vocabulary::Vocabulary() : m_words{std::string(kPaddingToken), std::string(kOovToken)}, m_frequencies{0, 0} {}
 
 Result<Vocabulary> Vocabulary::fromWords(std::vector<std::string> words, std::vector<std::int64_t> frequencies) {
   if (!frequencies.empty() && frequencies.size() != words.size())

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 
 #include "engine/io/csv.h"
 #include "engine/io/keras_reader.h"
 #include "engine/io/keras_writer.h"
+#include "engine/io/mapped_file.h"
 #include "engine/io/npy.h"
 #include "engine/io/npz.h"
 #include "engine/io/projector_tsv.h"
@@ -179,7 +181,25 @@ Result<Vectors> readVectors(const std::string& pathSpec, const ReadOptions& opti
   Result<Vectors> r = Status::internal("unreachable");
   switch (fmt) {
     case VectorFormat::Npy: {
-      auto a = readNpy(path);
+      // The common float32 C-order table is copied once, straight from the mapping into the
+      // matrix; anything else goes through NdArray's conversions.
+      auto mapped = MappedFile::open(path);
+      if (!mapped) return mapped.status();
+      auto h = parseNpyHeader(mapped->data(), mapped->size(), path);
+      if (!h) return h.status();
+      if (!h->isUnicode && h->dtype == DType::Float32 && !h->bigEndian && !h->fortranOrder && h->shape.size() == 2) {
+        Vectors v;
+        v.matrix.resize(h->shape[0], h->shape[1]);
+        if (h->dataBytes) std::memcpy(v.matrix.data(), mapped->data() + h->dataOffset, h->dataBytes);
+        if (!options.allowNonFinite)
+          if (auto at = firstNonFinite(v.matrix))
+            return Status::dataError(path + ": element (" + std::to_string(at->first) + ", " + std::to_string(at->second) +
+                                     ") is NaN/Inf");
+        v.format = formatName(fmt);
+        r = std::move(v);
+        break;
+      }
+      auto a = decodeNpy(mapped->data(), mapped->size(), path);
       if (!a) return a.status();
       r = vectorsFromArray(*a, path, options.allowNonFinite);
       if (r) r->format = formatName(fmt);

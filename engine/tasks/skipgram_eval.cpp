@@ -34,8 +34,9 @@ NeighbourPurity neighbourPurity(const Matrix& table, const data::Vocabulary& voc
     for (Eigen::Index j = data::Vocabulary::kReserved; j < vocab; ++j)
       if (j != id) scores.emplace_back(sims[j], j);
     const std::size_t kk = std::min<std::size_t>(static_cast<std::size_t>(std::max(k, 1)), scores.size());
-    std::partial_sort(scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(kk), scores.end(),
-                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    std::partial_sort(
+        scores.begin(), scores.begin() + static_cast<std::ptrdiff_t>(kk), scores.end(),
+        [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
     int same = 0;
     for (std::size_t i = 0; i < kk; ++i) same += clusterById[static_cast<std::size_t>(scores[i].second)] == cluster;
     sum += kk > 0 ? double(same) / double(kk) : 0.0;

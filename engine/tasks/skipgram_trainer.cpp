@@ -12,16 +12,18 @@
 
 #include "engine/core/rng.h"
 #include "engine/tasks/skipgram_kernels.h"
+#include "engine/tasks/skipgram_sampler.h"
 
 namespace embedscope {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using skipgram_detail::NegativeSampler;
 using skipgram_detail::SigmoidTables;
 using skipgram_detail::StepStats;
 
 // Words between two updates of the shared word count, the learning rate and the cancel check
-// (word2vec updates alpha every 10,000 words too).
+// (word2vec updates alpha every 10,000 words too); also the size of a chunk of work.
 constexpr std::int64_t kWordsPerCheckpoint = 10000;
 
 struct AlignedFree {
@@ -35,56 +37,6 @@ AlignedFloats allocateAligned(std::size_t count) {
   if (p) std::memset(p, 0, bytes);
   return AlignedFloats(p);
 }
-
-// Walker's alias method over unigram^0.75 (Vose's construction): one 64-bit draw, one 8-byte
-// lookup per negative, exact probabilities, and a table of V entries that stays in cache where
-// word2vec's 10^8-entry table would miss on nearly every draw.
-class NegativeSampler {
- public:
-  explicit NegativeSampler(const std::vector<std::int64_t>& frequencies) {
-    const std::size_t n = frequencies.size();
-    m_entries.resize(n);
-    std::vector<double> scaled(n);
-    double total = 0.0;
-    for (std::size_t i = 0; i < n; ++i) total += std::pow(static_cast<double>(frequencies[i]), 0.75);
-    for (std::size_t i = 0; i < n; ++i)
-      scaled[i] = i < data::Vocabulary::kReserved ? 0.0 : std::pow(double(frequencies[i]), 0.75) / total * double(n);
-    std::vector<std::uint32_t> small, large;
-    for (std::size_t i = n; i-- > 0;) (scaled[i] < 1.0 ? small : large).push_back(static_cast<std::uint32_t>(i));
-    while (!small.empty() && !large.empty()) {
-      const std::uint32_t s = small.back();
-      small.pop_back();
-      const std::uint32_t l = large.back();
-      m_entries[s] = {toThreshold(scaled[s]), static_cast<std::int32_t>(l)};
-      scaled[l] = (scaled[l] + scaled[s]) - 1.0;
-      if (scaled[l] < 1.0) {
-        large.pop_back();
-        small.push_back(l);
-      }
-    }
-    // Leftovers are 1 up to rounding. A reserved id can only be left over when every weight is 0,
-    // which the trainer rules out before building the sampler.
-    for (std::uint32_t i : large) m_entries[i] = {0xFFFFFFFFu, static_cast<std::int32_t>(i)};
-    for (std::uint32_t i : small) m_entries[i] = {0xFFFFFFFFu, static_cast<std::int32_t>(i)};
-  }
-
-  std::int32_t sample(std::uint64_t r) const {
-    const auto idx = static_cast<std::uint32_t>(((r >> 32) * m_entries.size()) >> 32);
-    const Entry& e = m_entries[idx];
-    return static_cast<std::uint32_t>(r) < e.threshold ? static_cast<std::int32_t>(idx) : e.alias;
-  }
-
- private:
-  struct Entry {
-    std::uint32_t threshold;
-    std::int32_t alias;
-  };
-  static std::uint32_t toThreshold(double p) {
-    const double t = std::floor(p * 4294967296.0);
-    return t >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(std::max(0.0, t));
-  }
-  std::vector<Entry> m_entries;
-};
 
 struct ThreadEpochStats {
   double loss = 0.0;
@@ -112,15 +64,24 @@ StepStats stepGeneric(float* in, float* syn1, std::int64_t dp, const std::int32_
 StepFn pickStep(std::int64_t dp) {
 #if defined(__AVX512F__)
   switch (dp / 16) {
-    case 1: return &stepAvx512<1>;
-    case 2: return &stepAvx512<2>;
-    case 3: return &stepAvx512<3>;
-    case 4: return &stepAvx512<4>;
-    case 5: return &stepAvx512<5>;
-    case 6: return &stepAvx512<6>;
-    case 7: return &stepAvx512<7>;
-    case 8: return &stepAvx512<8>;
-    default: break;
+    case 1:
+      return &stepAvx512<1>;
+    case 2:
+      return &stepAvx512<2>;
+    case 3:
+      return &stepAvx512<3>;
+    case 4:
+      return &stepAvx512<4>;
+    case 5:
+      return &stepAvx512<5>;
+    case 6:
+      return &stepAvx512<6>;
+    case 7:
+      return &stepAvx512<7>;
+    case 8:
+      return &stepAvx512<8>;
+    default:
+      break;
   }
 #endif
   (void)dp;
@@ -142,7 +103,9 @@ struct Shared {
   const std::uint32_t* keepThreshold = nullptr;
   const SigmoidTables* tables = nullptr;
   StepFn step = nullptr;
-  std::int64_t trainWords = 0;  // kept tokens per epoch
+  std::int64_t trainWords = 0;           // kept tokens per epoch
+  std::vector<std::size_t> chunkStarts;  // sentence index where each chunk of an epoch starts, then the end
+  std::atomic<std::int64_t> nextChunk{0};
   std::atomic<std::int64_t> wordCount{0};
   std::atomic<bool> stop{false};
   std::atomic<bool> diverged{false};
@@ -152,12 +115,12 @@ struct Shared {
 
 Matrix unpad(const float* rows, std::int64_t vocab, std::int64_t dim, std::int64_t dp) {
   Matrix m(vocab, dim);
-  for (std::int64_t r = 0; r < vocab; ++r) std::memcpy(m.row(r).data(), rows + r * dp, sizeof(float) * std::size_t(dim));
+  for (std::int64_t r = 0; r < vocab; ++r)
+    std::memcpy(m.row(r).data(), rows + r * dp, sizeof(float) * std::size_t(dim));
   return m;
 }
 
-void trainThread(Shared& sh, int thread, std::size_t firstSentence, std::size_t lastSentence,
-                 std::vector<ThreadEpochStats>& epochStats) {
+void trainThread(Shared& sh, int thread, std::vector<ThreadEpochStats>& epochStats) {
   const SkipGramConfig& cfg = *sh.config;
   const data::TextCorpus& corpus = *sh.corpus;
   Rng rng = Rng::stream(cfg.seed, static_cast<std::uint64_t>(thread) + 1);
@@ -169,17 +132,27 @@ void trainThread(Shared& sh, int thread, std::size_t firstSentence, std::size_t 
   std::vector<std::int32_t> targets(static_cast<std::size_t>(cfg.negative) + 1);
   AlignedFloats acc = allocateAligned(static_cast<std::size_t>(sh.dp));
   const bool reporter = thread == 0;
-  std::int64_t localSinceCheckpoint = 0;
   Clock::time_point lastReport = sh.start;
   double reportLoss = 0.0;
   std::int64_t reportTargets = 0;
   std::int64_t nextSnapshot = cfg.snapshotEveryWords > 0 ? cfg.snapshotEveryWords : -1;
   const int window = cfg.window;
   const int negative = cfg.negative;
+  const std::int64_t chunksPerEpoch = static_cast<std::int64_t>(sh.chunkStarts.size()) - 1;
+  const std::int64_t chunkCount = chunksPerEpoch * cfg.epochs;
 
-  for (int epoch = 0; epoch < cfg.epochs && !sh.stop.load(std::memory_order_relaxed); ++epoch) {
+  while (!sh.stop.load(std::memory_order_relaxed)) {
+    // Threads take chunks from one cursor over epochs x chunks, so they move through the epochs
+    // together and the learning rate matches the position (a fixed slice per thread, as
+    // word2vec has, lets a thread that gets less CPU train its slice at a decayed rate).
+    const std::int64_t chunk = sh.nextChunk.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= chunkCount) break;
+    const int epoch = static_cast<int>(chunk / chunksPerEpoch);
+    const std::size_t inEpoch = static_cast<std::size_t>(chunk % chunksPerEpoch);
     ThreadEpochStats& es = epochStats[static_cast<std::size_t>(epoch)];
-    for (std::size_t s = firstSentence; s < lastSentence; ++s) {
+    std::int64_t chunkWords = 0;
+    float scoreSum = 0.0f;
+    for (std::size_t s = sh.chunkStarts[inEpoch]; s < sh.chunkStarts[inEpoch + 1]; ++s) {
       const std::size_t begin = s == 0 ? 0 : corpus.sentenceEnds[s - 1];
       const std::size_t end = corpus.sentenceEnds[s];
       sentence.clear();
@@ -188,21 +161,20 @@ void trainThread(Shared& sh, int thread, std::size_t firstSentence, std::size_t 
         if (sh.keepThreshold && static_cast<std::uint32_t>(rng.next()) >= sh.keepThreshold[w]) continue;
         sentence.push_back(w);
       }
-      localSinceCheckpoint += static_cast<std::int64_t>(end - begin);
+      chunkWords += static_cast<std::int64_t>(end - begin);
 
       const int len = static_cast<int>(sentence.size());
-      float scoreSum = 0.0f;
-      double sentenceLoss = 0.0;
+      float sentenceLoss = 0.0f;
       std::int64_t sentenceTargets = 0;
       for (int pos = 0; pos < len; ++pos) {
         const std::int32_t word = sentence[static_cast<std::size_t>(pos)];
         const int b = static_cast<int>(rng.below(static_cast<std::uint64_t>(window)));
-        // The targets (centre word, then its negatives) are the same draw order as word2vec's:
-        // fresh negatives for every context word.
         const int lo = std::max(0, pos - window + b);
         const int hi = std::min(len - 1, pos + window - b);
         for (int c = lo; c <= hi; ++c) {
           if (c == pos) continue;
+          // word2vec's order: the context word's input row predicts the centre word against
+          // fresh negatives drawn for this pair (a draw equal to the centre word is skipped).
           const std::int32_t contextWord = sentence[static_cast<std::size_t>(c)];
           int count = 0;
           targets[static_cast<std::size_t>(count++)] = word;
@@ -223,61 +195,60 @@ void trainThread(Shared& sh, int thread, std::size_t firstSentence, std::size_t 
       es.targets += sentenceTargets;
       reportLoss += sentenceLoss;
       reportTargets += sentenceTargets;
-      if (!std::isfinite(scoreSum)) {
-        sh.divergedAt.store(sh.wordCount.load() + localSinceCheckpoint);
-        sh.diverged.store(true);
-        sh.stop.store(true);
-        return;
-      }
-
-      if (localSinceCheckpoint >= kWordsPerCheckpoint) {
-        const std::int64_t total = sh.wordCount.fetch_add(localSinceCheckpoint, std::memory_order_relaxed) + localSinceCheckpoint;
-        localSinceCheckpoint = 0;
-        alpha = startAlpha * static_cast<float>(std::max(1e-4, 1.0 - double(total) / totalWords));
-        if (sh.cancel->isCancelled()) sh.stop.store(true, std::memory_order_relaxed);
-        if (sh.stop.load(std::memory_order_relaxed)) break;
-        if (reporter) {
-          const auto now = Clock::now();
-          if (sh.callbacks->onProgress &&
-              std::chrono::duration<double>(now - lastReport).count() >= cfg.progressIntervalSeconds) {
-            SkipGramProgress p;
-            p.wordsProcessed = total;
-            p.wordsTotal = cfg.epochs * sh.trainWords;
-            p.epoch = epoch;
-            p.learningRate = alpha;
-            p.loss = reportTargets > 0 ? reportLoss / double(reportTargets) : 0.0;
-            p.seconds = std::chrono::duration<double>(now - sh.start).count();
-            p.wordsPerSecond = p.seconds > 0 ? double(total) / p.seconds : 0.0;
-            sh.callbacks->onProgress(p);
-            lastReport = now;
-            reportLoss = 0.0;
-            reportTargets = 0;
-          }
-          if (nextSnapshot > 0 && total >= nextSnapshot && sh.callbacks->onSnapshot) {
-            auto snap = std::make_shared<SkipGramSnapshot>();
-            snap->embeddings = unpad(sh.syn0, sh.vocab, sh.dim, sh.dp);  // racy by design under Hogwild
-            snap->wordsProcessed = total;
-            snap->epoch = epoch;
-            snap->loss = es.targets > 0 ? es.loss / double(es.targets) : 0.0;
-            sh.callbacks->onSnapshot(std::move(snap));
-            while (nextSnapshot <= total) nextSnapshot += cfg.snapshotEveryWords;
-          }
-        }
-      }
+    }
+    if (!std::isfinite(scoreSum)) {
+      sh.divergedAt.store(sh.wordCount.load() + chunkWords);
+      sh.diverged.store(true);
+      sh.stop.store(true);
+      return;
     }
     es.endSeconds = std::chrono::duration<double>(Clock::now() - sh.start).count();
+
+    const std::int64_t total = sh.wordCount.fetch_add(chunkWords, std::memory_order_relaxed) + chunkWords;
+    alpha = startAlpha * static_cast<float>(std::max(1e-4, 1.0 - double(total) / totalWords));
+    if (sh.cancel->isCancelled()) sh.stop.store(true, std::memory_order_relaxed);
+    if (sh.stop.load(std::memory_order_relaxed)) break;
+    if (!reporter) continue;
+    const auto now = Clock::now();
+    if (sh.callbacks->onProgress &&
+        std::chrono::duration<double>(now - lastReport).count() >= cfg.progressIntervalSeconds) {
+      SkipGramProgress p;
+      p.wordsProcessed = total;
+      p.wordsTotal = cfg.epochs * sh.trainWords;
+      p.epoch = epoch;
+      p.learningRate = alpha;
+      p.loss = reportTargets > 0 ? reportLoss / double(reportTargets) : 0.0;
+      p.seconds = std::chrono::duration<double>(now - sh.start).count();
+      p.wordsPerSecond = p.seconds > 0 ? double(total) / p.seconds : 0.0;
+      sh.callbacks->onProgress(p);
+      lastReport = now;
+      reportLoss = 0.0;
+      reportTargets = 0;
+    }
+    if (nextSnapshot > 0 && total >= nextSnapshot && sh.callbacks->onSnapshot) {
+      auto snap = std::make_shared<SkipGramSnapshot>();
+      snap->embeddings = unpad(sh.syn0, sh.vocab, sh.dim, sh.dp);  // racy by design under Hogwild
+      snap->wordsProcessed = total;
+      snap->epoch = epoch;
+      snap->loss = es.targets > 0 ? es.loss / double(es.targets) : 0.0;
+      sh.callbacks->onSnapshot(std::move(snap));
+      while (nextSnapshot <= total) nextSnapshot += cfg.snapshotEveryWords;
+    }
   }
-  sh.wordCount.fetch_add(localSinceCheckpoint, std::memory_order_relaxed);
 }
 
 }  // namespace
 
-Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
+Matrix uniformSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, float limit) {
   Matrix m(rows, cols);
   Rng rng(seed);
   for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t c = 0; c < cols; ++c) m(r, c) = rng.uniform(-0.05f, 0.05f);
+    for (std::int64_t c = 0; c < cols; ++c) m(r, c) = rng.uniform(-limit, limit);
   return m;
+}
+
+Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
+  return uniformSkipGramTable(rows, cols, seed, 0.05f);
 }
 
 Status validateSkipGramConfig(const SkipGramConfig& c, std::int64_t vocabularySize) {
@@ -291,12 +262,17 @@ Status validateSkipGramConfig(const SkipGramConfig& c, std::int64_t vocabularySi
   if (c.epochs < 1) return positive("epochs", c.epochs);
   if (c.threads < 1) return positive("threads", c.threads);
   if (!(c.sample >= 0.0) || !std::isfinite(c.sample))
-    return Status::invalidArgument("`sample` must be a non-negative number. Received: sample=" + std::to_string(c.sample));
+    return Status::invalidArgument("`sample` must be a non-negative number. Received: sample=" +
+                                   std::to_string(c.sample));
   if (!(c.learningRate > 0.0) || !std::isfinite(c.learningRate))
     return Status::invalidArgument("`learning_rate` must be a positive number. Received: learning_rate=" +
                                    std::to_string(c.learningRate));
+  if (!(c.negativePower >= 0.0) || !std::isfinite(c.negativePower))
+    return Status::invalidArgument("`negative_power` must be a non-negative number. Received: negative_power=" +
+                                   std::to_string(c.negativePower));
   if (c.snapshotEveryWords < 0)
-    return Status::invalidArgument("`snapshot_every` must be 0 or positive. Received: " + std::to_string(c.snapshotEveryWords));
+    return Status::invalidArgument("`snapshot_every` must be 0 or positive. Received: " +
+                                   std::to_string(c.snapshotEveryWords));
   if (c.initialTable && (c.initialTable->rows() != vocabularySize || c.initialTable->cols() != c.outputDim))
     return Status::invalidArgument("Layer embedding weight shape (" + std::to_string(vocabularySize) + ", " +
                                    std::to_string(c.outputDim) + ") is not compatible with provided weight shape (" +
@@ -316,10 +292,12 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   const std::int64_t dp = (dim + 15) / 16 * 16;
   AlignedFloats syn0 = allocateAligned(static_cast<std::size_t>(vocab * dp));
   AlignedFloats syn1 = allocateAligned(static_cast<std::size_t>(vocab * dp));
-  if (!syn0 || !syn1) return Status::unavailable("cannot allocate two " + std::to_string(vocab) + " x " +
-                                                 std::to_string(dim) + " tables");
+  if (!syn0 || !syn1)
+    return Status::unavailable("cannot allocate two " + std::to_string(vocab) + " x " + std::to_string(dim) +
+                               " tables");
   const Matrix initial = config.initialTable ? *config.initialTable : defaultSkipGramTable(vocab, dim, config.seed);
-  for (std::int64_t r = 0; r < vocab; ++r) std::memcpy(syn0.get() + r * dp, initial.row(r).data(), sizeof(float) * std::size_t(dim));
+  for (std::int64_t r = 0; r < vocab; ++r)
+    std::memcpy(syn0.get() + r * dp, initial.row(r).data(), sizeof(float) * std::size_t(dim));
 
   // Subsampling: word2vec's keep probability, as a 32-bit threshold per word.
   std::vector<std::uint32_t> keep;
@@ -333,7 +311,7 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
       keep[static_cast<std::size_t>(w)] = p >= 1.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(p * 4294967296.0);
     }
   }
-  const NegativeSampler sampler(corpus.vocabulary.frequencies());
+  const NegativeSampler sampler(corpus.vocabulary.frequencies(), config.negativePower);
   static const SigmoidTables tables;
 
   Shared sh;
@@ -353,23 +331,23 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   sh.trainWords = trainWords;
   sh.start = Clock::now();
 
-  // Slices of about equal token counts, whole sentences each.
-  const int threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(config.threads), corpus.sentenceCount()));
-  std::vector<std::size_t> bounds{0};
-  for (int t = 1; t < threads; ++t) {
-    const std::uint64_t target = static_cast<std::uint64_t>(double(trainWords) * t / threads);
-    bounds.push_back(static_cast<std::size_t>(
-        std::lower_bound(corpus.sentenceEnds.begin(), corpus.sentenceEnds.end(), target) - corpus.sentenceEnds.begin()));
+  // Chunks of whole sentences, about kWordsPerCheckpoint words each.
+  sh.chunkStarts.push_back(0);
+  std::uint64_t chunkEnd = kWordsPerCheckpoint;
+  for (std::size_t s = 0; s < corpus.sentenceCount(); ++s) {
+    if (corpus.sentenceEnds[s] >= chunkEnd && s + 1 < corpus.sentenceCount()) {
+      sh.chunkStarts.push_back(s + 1);
+      chunkEnd = corpus.sentenceEnds[s] + kWordsPerCheckpoint;
+    }
   }
-  bounds.push_back(corpus.sentenceCount());
+  sh.chunkStarts.push_back(corpus.sentenceCount());
+  const int threads = config.threads;
 
-  std::vector<std::vector<ThreadEpochStats>> stats(static_cast<std::size_t>(threads),
-                                                   std::vector<ThreadEpochStats>(static_cast<std::size_t>(config.epochs)));
+  std::vector<std::vector<ThreadEpochStats>> stats(
+      static_cast<std::size_t>(threads), std::vector<ThreadEpochStats>(static_cast<std::size_t>(config.epochs)));
   std::vector<std::thread> workers;
-  for (int t = 1; t < threads; ++t)
-    workers.emplace_back(trainThread, std::ref(sh), t, bounds[std::size_t(t)], bounds[std::size_t(t) + 1],
-                         std::ref(stats[std::size_t(t)]));
-  trainThread(sh, 0, bounds[0], bounds[1], stats[0]);
+  for (int t = 1; t < threads; ++t) workers.emplace_back(trainThread, std::ref(sh), t, std::ref(stats[std::size_t(t)]));
+  trainThread(sh, 0, stats[0]);
   for (auto& w : workers) w.join();
 
   if (sh.diverged.load())

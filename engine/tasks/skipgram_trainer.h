@@ -9,7 +9,8 @@
 //   draw equal to the centre word being skipped;
 // - frequent-word subsampling keeps a word with probability (sqrt(f/(s·N)) + 1)·(s·N)/f;
 // - the learning rate decays linearly with words processed to learningRate·1e-4 (floor);
-// - threads update the shared tables without locks (Hogwild), each on its own slice of the corpus;
+// - threads update the shared tables without locks (Hogwild), taking ~10,000-word chunks of
+//   the corpus from one cursor over epochs x chunks (so they share the learning-rate schedule);
 //   one thread with a seed gives bit-identical results.
 // The sigmoid comes from a precomputed table over [-6, 6] (word2vec's MAX_EXP), saturating outside.
 #include <cstdint>
@@ -38,7 +39,7 @@ struct SkipGramProgress {
 
 // An immutable copy of the input table taken during training (rows touched so far: all words seen).
 struct SkipGramSnapshot {
-  Matrix embeddings;                // V × D
+  Matrix embeddings;  // V × D
   std::int64_t wordsProcessed = 0;
   int epoch = 0;
   double loss = 0.0;
@@ -53,9 +54,9 @@ struct SkipGramCallbacks {
 
 struct SkipGramEpochStats {
   int epoch = 0;
-  double loss = 0.0;      // mean loss per (pair, target) over the epoch, all threads
-  double seconds = 0.0;   // wall time when the last thread finished this epoch
-  std::int64_t pairs = 0; // (centre, context) pairs trained
+  double loss = 0.0;       // mean loss per (pair, target) over the epoch, all threads
+  double seconds = 0.0;    // wall time when the last thread finished this epoch
+  std::int64_t pairs = 0;  // (centre, context) pairs trained
 };
 
 struct SkipGramResult {
@@ -64,8 +65,8 @@ struct SkipGramResult {
   std::vector<SkipGramEpochStats> epochs;
   std::int64_t wordsProcessed = 0;
   std::int64_t pairs = 0;
-  double seconds = 0.0;   // training only (the corpus is already built)
-  bool cancelled = false; // the cancel token fired: tables hold the state at that moment
+  double seconds = 0.0;    // training only (the corpus is already built)
+  bool cancelled = false;  // the cancel token fired: tables hold the state at that moment
 };
 
 class SkipGramTrainer {
@@ -80,5 +81,7 @@ class SkipGramTrainer {
 // Keras's default Embedding initializer, RandomUniform(-0.05, 0.05), drawn row-major from Rng(seed):
 // used when SkipGramConfig::initialTable is absent.
 Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed);
+// RandomUniform(-limit, limit) the same way (fastText's own start is limit = 1/D).
+Matrix uniformSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, float limit);
 
 }  // namespace embedscope

@@ -26,11 +26,13 @@ class TestTokenizer : public QObject {
     QTest::newRow("empty") << QByteArray("") << QStringList{};
     QTest::newRow("only separators") << QByteArray(" \t\n.,;!?") << QStringList{};
     QTest::newRow("ascii words lowercased") << QByteArray("The Cat SAT") << QStringList{"the", "cat", "sat"};
-    QTest::newRow("digits are word characters") << QByteArray("route 66, year 2024") << QStringList{"route", "66", "year", "2024"};
+    QTest::newRow("digits are word characters")
+        << QByteArray("route 66, year 2024") << QStringList{"route", "66", "year", "2024"};
     QTest::newRow("letters and digits mix") << QByteArray("mp3 b2b") << QStringList{"mp3", "b2b"};
     QTest::newRow("punctuation splits") << QByteArray("end.start,mid;x") << QStringList{"end", "start", "mid", "x"};
     QTest::newRow("apostrophe splits") << QByteArray("don't") << QStringList{"don", "t"};
-    QTest::newRow("underscore and hyphen split") << QByteArray("snake_case well-known") << QStringList{"snake", "case", "well", "known"};
+    QTest::newRow("underscore and hyphen split")
+        << QByteArray("snake_case well-known") << QStringList{"snake", "case", "well", "known"};
     QTest::newRow("latin-1 accents") << QByteArray("Café ÉCOLE naïve") << QStringList{"café", "école", "naïve"};
     QTest::newRow("german sharp s") << QByteArray("STRAẞE Straße") << QStringList{"straße", "straße"};
     QTest::newRow("latin extended-a pairs") << QByteArray("ŁÓDŹ Čech") << QStringList{"łódź", "čech"};
@@ -49,10 +51,15 @@ class TestTokenizer : public QObject {
     QTest::newRow("combining mark stays inside") << QByteArray("Cafe\xCC\x81 x") << QStringList{"cafe\xCC\x81", "x"};
     QTest::newRow("fullwidth latin lowercased") << QByteArray("ＡＢＣ") << QStringList{"ａｂｃ"};
     QTest::newRow("emoji splits") << QByteArray("good😀bad") << QStringList{"good", "bad"};
-    QTest::newRow("nbsp and em dash split") << QByteArray("a\xC2\xA0" "b\xE2\x80\x94" "c") << QStringList{"a", "b", "c"};
+    QTest::newRow("nbsp and em dash split") << QByteArray(
+                                                   "a\xC2\xA0"
+                                                   "b\xE2\x80\x94"
+                                                   "c")
+                                            << QStringList{"a", "b", "c"};
     QTest::newRow("byte order mark splits") << QByteArray("\xEF\xBB\xBFword") << QStringList{"word"};
     QTest::newRow("math symbols split") << QByteArray("x×y÷z") << QStringList{"x", "y", "z"};
-    QTest::newRow("cjk extension b (4-byte)") << QByteArray("\xF0\xA0\x80\x80\xF0\xA0\x80\x81") << QStringList{"\xF0\xA0\x80\x80\xF0\xA0\x80\x81"};
+    QTest::newRow("cjk extension b (4-byte)")
+        << QByteArray("\xF0\xA0\x80\x80\xF0\xA0\x80\x81") << QStringList{"\xF0\xA0\x80\x80\xF0\xA0\x80\x81"};
   }
   void splitsAndLowercases() {
     QFETCH(QByteArray, text);
@@ -73,7 +80,10 @@ class TestTokenizer : public QObject {
     QTest::newRow("above U+10FFFF") << QByteArray("\xF4\x90\x80\x80") << qulonglong(0) << "above U+10FFFF";
     QTest::newRow("F5 lead byte") << QByteArray("abc\xF5\x80\x80\x80") << qulonglong(3) << "never valid";
     QTest::newRow("truncated at the end") << QByteArray("word \xE6\x97") << qulonglong(5) << "truncated";
-    QTest::newRow("missing continuation") << QByteArray("\xC3" "a") << qulonglong(0) << "truncated";
+    QTest::newRow("missing continuation") << QByteArray(
+                                                 "\xC3"
+                                                 "a")
+                                          << qulonglong(0) << "truncated";
     QTest::newRow("latin-1 file") << QByteArray("caf\xE9 au lait") << qulonglong(3) << "truncated";
   }
   void rejectsInvalidUtf8() {
@@ -109,7 +119,8 @@ class TestTokenizer : public QObject {
   }
 
   void lowercaseIsIdempotentOnLowercase() {
-    for (char32_t cp : {U'a', U'é', U'ß', U'σ', U'ж', U'ա', U'東', U'1'}) QCOMPARE(quint32(toLowerCodePoint(cp)), quint32(cp));
+    for (char32_t cp : {U'a', U'é', U'ß', U'σ', U'ж', U'ա', U'東', U'1'})
+      QCOMPARE(quint32(toLowerCodePoint(cp)), quint32(cp));
   }
 };
 

@@ -28,17 +28,19 @@ class TestVocabulary : public QObject {
     QTest::addColumn<int>("maxSize");
     QTest::addColumn<QStringList>("tokens");
     QTest::addColumn<QList<qint64>>("freqs");
-    QTest::newRow("frequency descending") << "b a b c b a" << 1 << 0 << QStringList{"[PAD]", "[UNK]", "b", "a", "c"}
-                                          << QList<qint64>{0, 0, 3, 2, 1};
+    QTest::newRow("frequency descending")
+        << "b a b c b a" << 1 << 0 << QStringList{"[PAD]", "[UNK]", "b", "a", "c"} << QList<qint64>{0, 0, 3, 2, 1};
     QTest::newRow("ties alphabetical") << "pear apple fig apple pear fig" << 1 << 0
-                                       << QStringList{"[PAD]", "[UNK]", "apple", "fig", "pear"} << QList<qint64>{0, 0, 2, 2, 2};
-    QTest::newRow("min_count drops into UNK") << "x x x y y z" << 2 << 0 << QStringList{"[PAD]", "[UNK]", "x", "y"}
-                                              << QList<qint64>{0, 1, 3, 2};
-    QTest::newRow("max size keeps the most frequent") << "x x x y y z" << 1 << 3 << QStringList{"[PAD]", "[UNK]", "x"}
-                                                      << QList<qint64>{0, 3, 3};
-    QTest::newRow("case folds before counting") << "Dog dog DOG cat" << 1 << 0 << QStringList{"[PAD]", "[UNK]", "dog", "cat"}
-                                                << QList<qint64>{0, 0, 3, 1};
-    QTest::newRow("empty corpus has only reserved ids") << "" << 1 << 0 << QStringList{"[PAD]", "[UNK]"} << QList<qint64>{0, 0};
+                                       << QStringList{"[PAD]", "[UNK]", "apple", "fig", "pear"}
+                                       << QList<qint64>{0, 0, 2, 2, 2};
+    QTest::newRow("min_count drops into UNK")
+        << "x x x y y z" << 2 << 0 << QStringList{"[PAD]", "[UNK]", "x", "y"} << QList<qint64>{0, 1, 3, 2};
+    QTest::newRow("max size keeps the most frequent")
+        << "x x x y y z" << 1 << 3 << QStringList{"[PAD]", "[UNK]", "x"} << QList<qint64>{0, 3, 3};
+    QTest::newRow("case folds before counting")
+        << "Dog dog DOG cat" << 1 << 0 << QStringList{"[PAD]", "[UNK]", "dog", "cat"} << QList<qint64>{0, 0, 3, 1};
+    QTest::newRow("empty corpus has only reserved ids")
+        << "" << 1 << 0 << QStringList{"[PAD]", "[UNK]"} << QList<qint64>{0, 0};
   }
   void ordering() {
     QFETCH(QString, text);

@@ -1,0 +1,90 @@
+// `embedscope train --task skipgram` end to end: the topics preset and a UTF-8 file train and
+// write word2vec text plus the metrics keys; bad UTF-8 exits 1 naming the byte offset, a bad
+// configuration exits 2, and neither writes anything.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+
+#include "support/test_support.h"
+
+using namespace embedscope::testing;
+
+namespace {
+QString writeFile(const QTemporaryDir& dir, const QString& name, const QByteArray& content) {
+  const QString path = dir.filePath(name);
+  QFile f(path);
+  f.open(QIODevice::WriteOnly);
+  f.write(content);
+  return path;
+}
+}  // namespace
+
+class TestTrainSkipgram : public QObject {
+  Q_OBJECT
+ private slots:
+  void presetToWord2vecText() {
+    QTemporaryDir dir;
+    const QString save = dir.filePath("topics.vec"), metrics = dir.filePath("m.json");
+    auto r = runCli({"train", "--task", "skipgram", "--preset", "topics", "--epochs", "2", "--output-dim", "32",
+                     "--threads", "2", "--save", save, "--metrics", metrics, "--seed", "5"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile f(save);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> header = f.readLine().trimmed().split(' ');
+    QCOMPARE(header.size(), 2);
+    QVERIFY(header[0].toInt() > 300);  // the preset's ~316 ids
+    QCOMPARE(header[1].toInt(), 32);
+    QFile m(metrics);
+    QVERIFY(m.open(QIODevice::ReadOnly));
+    const auto doc = QJsonDocument::fromJson(m.readAll()).object();
+    for (const char* key : {"task", "engine", "device", "seed", "steps", "seconds", "epochs", "words_per_second"})
+      QVERIFY2(doc.contains(key), key);
+    QCOMPARE(doc["task"].toString(), QString("skipgram"));
+    QCOMPARE(doc["epochs"].toArray().size(), 2);
+    QVERIFY(doc["words_per_second"].toDouble() > 0);
+  }
+
+  void corpusFile() {
+    QTemporaryDir dir;
+    QByteArray text;
+    for (int i = 0; i < 400; ++i) text += "Der Hund läuft. Le chien court! Собака бежит.\n";
+    const QString corpus = writeFile(dir, "c.txt", text), save = dir.filePath("c.npy");
+    auto r = runCli({"train", "--task", "skipgram", "--corpus", corpus, "--epochs", "1", "--output-dim", "8",
+                     "--min-count", "1", "--save", save});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(QFile::exists(save));
+  }
+
+  void badInputWritesNothing_data() {
+    QTest::addColumn<QByteArray>("corpus");
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("invalid UTF-8 is a data error")
+        << QByteArray("fine text\nbad \xC3\x28 here\n") << QStringList{} << 1 << "invalid UTF-8 at byte 14";
+    QTest::newRow("window 0 is a configuration error")
+        << QByteArray("a b c\n") << QStringList{"--window", "0"} << 2 << "`window` must be a positive integer";
+    QTest::newRow("no word reaches min_count")
+        << QByteArray("a b c\n") << QStringList{"--min-count", "5"} << 1 << "nothing to train on";
+  }
+  void badInputWritesNothing() {
+    QFETCH(QByteArray, corpus);
+    QFETCH(QStringList, extra);
+    QFETCH(int, exitCode);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    const QString path = writeFile(dir, "c.txt", corpus), save = dir.filePath("out.vec"),
+                  metrics = dir.filePath("m.json");
+    auto r = runCli(QStringList{"train", "--task", "skipgram", "--corpus", path, "--save", save, "--metrics", metrics} +
+                    extra);
+    QCOMPARE(r.exitCode, exitCode);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QVERIFY2(r.err.startsWith("embedscope: error: "), qPrintable(r.err));
+    QVERIFY(!QFile::exists(save));
+    QVERIFY(!QFile::exists(metrics));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTrainSkipgram)
+#include "test_train_skipgram.moc"
