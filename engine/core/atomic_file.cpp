@@ -1,11 +1,11 @@
 #include "engine/core/atomic_file.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -17,7 +17,12 @@ Status writeFileAtomically(const std::string& path, const std::function<Status(s
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::ioError("cannot write " + path + ": no such directory " + dir.string());
-  const std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  // pid + a per-process counter: two saves of one path at once (autosave beside a manual save) never
+  // share a temporary.
+  static std::atomic<unsigned> counter{0};
+  const std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
+                                  std::to_string(counter.fetch_add(1))))
+                              .string();
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return Status::ioError("cannot write " + path + ": " + std::strerror(errno));
