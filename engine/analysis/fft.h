@@ -1,29 +1,32 @@
 #pragma once
-// A small in-place complex FFT for the t-SNE interpolation grid (powers of two only), so the
-// engine needs no FFT library. Forward uses exp(-2 pi i jk / n); inverse is unscaled.
-#include <complex>
+// A small 2-D FFT for the t-SNE interpolation grid (power-of-two side), so the engine needs no FFT
+// library. The grid is stored as separate real and imaginary planes and every butterfly runs along
+// whole rows, so the inner loops are contiguous and vectorise; the second axis is done after a
+// blocked transpose, and the spectrum is left transposed (a convolution with a symmetric kernel,
+// whose spectrum is transposed the same way, does not care).
 #include <cstdint>
 #include <vector>
 
 namespace embedscope::analysis {
 
-class Fft {
+class Fft2d {
  public:
-  explicit Fft(int n);  // n must be a power of two
+  explicit Fft2d(int n);  // n must be a power of two
   int size() const { return m_n; }
-  void forward(std::complex<float>* data) const { run(data, false); }
-  void inverse(std::complex<float>* data) const { run(data, true); }
+
+  // Forward DFT (exp(-2 pi i jk / n)) of an n x n grid whose non-zero values all lie in the
+  // top-left live x live block; the spectrum is left transposed.
+  void forward(float* re, float* im, int live, int threads) const;
+  // Unscaled inverse of forward(): takes the transposed spectrum, returns the grid in normal
+  // layout, exact only in the top-left live x live block (the rest is not computed).
+  void inverse(float* re, float* im, int live, int threads) const;
 
  private:
-  void run(std::complex<float>* data, bool inverse) const;
+  void axis0(float* re, float* im, int cols, bool inverse, int threads) const;
+  void transpose(float* plane, int threads) const;
   int m_n;
   std::vector<int> m_reverse;
-  std::vector<std::complex<float>> m_twiddle;  // exp(-2 pi i k / n), k < n/2
+  std::vector<float> m_twRe, m_twIm;  // stage with half-length h uses entries [h, 2h)
 };
-
-// 2-D transform of an n x n row-major grid. Only the first `liveRows` rows of the input may be
-// non-zero on forward (the rest are skipped), and only the first `liveRows` rows of the output are
-// needed on inverse, which saves a quarter of the work for zero-padded convolutions.
-void fft2d(const Fft& fft, std::vector<std::complex<float>>& grid, bool inverse, int liveRows, int threads);
 
 }  // namespace embedscope::analysis

@@ -92,10 +92,6 @@ Result<TrustReport> trustMetrics(const Matrix& high, const Matrix& low, const Tr
                                    ", rows=" + std::to_string(n));
   if (!high.allFinite() || !low.allFinite()) return Status::dataError("trust metrics need finite values");
   TrustReport rep;
-  auto pres = neighbourhoodPreservation(high, low, k, options.highMetric, control);
-  if (!pres) return pres.status();
-  rep.preservation = std::move(*pres);
-  rep.meanPreservation = std::accumulate(rep.preservation.begin(), rep.preservation.end(), 0.0) / double(n);
 
   std::vector<std::int64_t> queries;
   if (n <= options.maxQueries) {
@@ -115,7 +111,8 @@ Result<TrustReport> trustMetrics(const Matrix& high, const Matrix& low, const Tr
   const auto nq = static_cast<std::int64_t>(queries.size());
   rep.queries = nq;
   const int threads = control.threadCount();
-  std::vector<double> tSum(static_cast<std::size_t>(threads), 0.0), cSum(static_cast<std::size_t>(threads), 0.0);
+  std::vector<double> tSum(static_cast<std::size_t>(threads), 0.0), cSum(static_cast<std::size_t>(threads), 0.0),
+      pSum(static_cast<std::size_t>(threads), 0.0);
   std::atomic<bool> stop{false};
   parallelFor(nq, threads, [&](std::int64_t b, std::int64_t e, int w) {
     std::vector<double> dh, dl;
@@ -130,8 +127,9 @@ Result<TrustReport> trustMetrics(const Matrix& high, const Matrix& low, const Tr
       distancesFrom(low, q, Metric::Euclidean, dl);
       nearest(dh, k, scratch, nh);
       nearest(dl, k, scratch, nl);
-      double t = 0, c = 0;
+      double t = 0, c = 0, kept = 0;
       for (int j = 0; j < k; ++j) {
+        kept += std::find(nh.begin(), nh.end(), nl[static_cast<std::size_t>(j)]) != nh.end() ? 1 : 0;
         // A picture neighbour missing from the original k: penalised by its original rank.
         const std::int64_t lowNb = nl[static_cast<std::size_t>(j)];
         if (std::find(nh.begin(), nh.end(), lowNb) == nh.end()) t += double(rankOf(dh, lowNb) - k);
@@ -141,11 +139,13 @@ Result<TrustReport> trustMetrics(const Matrix& high, const Matrix& low, const Tr
       }
       tSum[static_cast<std::size_t>(w)] += t;
       cSum[static_cast<std::size_t>(w)] += c;
+      pSum[static_cast<std::size_t>(w)] += kept / k;
     }
   });
   if (stop) return Status::cancelled();
-  double t = 0, c = 0;
+  double t = 0, c = 0, p = 0;
   for (int w = 0; w < threads; ++w) {
+    p += pSum[static_cast<std::size_t>(w)];
     t += tSum[static_cast<std::size_t>(w)];
     c += cSum[static_cast<std::size_t>(w)];
   }
@@ -153,6 +153,7 @@ Result<TrustReport> trustMetrics(const Matrix& high, const Matrix& low, const Tr
   const double norm = 2.0 / (double(nq) * k * (2.0 * n - 3.0 * k - 1.0));
   rep.trustworthiness = 1.0 - norm * t;
   rep.continuity = 1.0 - norm * c;
+  rep.meanPreservation = p / double(nq);
   return rep;
 }
 

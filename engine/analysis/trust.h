@@ -28,16 +28,16 @@ struct TrustOptions {
 struct TrustReport {
   double trustworthiness = 1;
   double continuity = 1;
-  double meanPreservation = 1;
-  std::vector<float> preservation;  // per row (every row, even when the globals are sampled)
-  std::int64_t queries = 0;         // query points behind the global figures
+  double meanPreservation = 1;  // mean neighbourhood preservation over the query points
+  std::int64_t queries = 0;     // query points behind the global figures
 };
 
 // high and low must have the same rows; k < rows / 2 (as scikit-learn requires).
 Result<TrustReport> trustMetrics(const Matrix& high, const Matrix& low, const TrustOptions& options = {},
                                  const RunControl& control = {});
 
-// Per-row preservation only (cheaper: two k-NN graphs).
+// Per-row preservation for every row (two exact all-k-NN graphs: O(N^2 D), so for large tables
+// run it on the analysis worker and expect seconds).
 Result<std::vector<float>> neighbourhoodPreservation(const Matrix& high, const Matrix& low, int k,
                                                      Metric highMetric = Metric::Euclidean,
                                                      const RunControl& control = {});

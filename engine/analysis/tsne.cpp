@@ -314,27 +314,27 @@ class FftRepulsion {
       hi = std::max(hi, y[i]);
     }
     const double range = std::max(hi - lo, 1e-6);
-    // Boxes at most one unit wide (the kernel's scale), at least 50 per side; the grid side L is
-    // the power of two that holds them zero-padded, capped at 1024.
-    const int wantBoxes = std::max(50, static_cast<int>(std::ceil(range)));
+    const double mid = (hi + lo) / 2;  // charges use coordinates relative to the grid's centre
+    // Boxes about one unit wide (the kernel's scale; at most 1.5), at least 42 per side; the grid
+    // side L is the power of two that holds them zero-padded (L = 2 * 3 * boxes), capped at 1024.
     int side = 256;
-    while (side < 1024 && side < 2 * kInterp * wantBoxes) side *= 2;
+    while (side < 1024 && range / (side / (2 * kInterp)) > 1.5) side *= 2;
     const int boxes = side / (2 * kInterp);
     const int nodes = boxes * kInterp;
     const double h = range / boxes, delta = h / kInterp;
-    if (!m_fft || m_fft->size() != side) m_fft = std::make_unique<Fft>(side);
+    if (!m_fft || m_fft->size() != side) m_fft = std::make_unique<Fft2d>(side);
     const auto L = static_cast<std::size_t>(side);
 
     // Kernel over node offsets, embedded circulantly, transformed.
-    m_kernel.assign(L * L, {0.f, 0.f});
+    m_kRe.assign(L * L, 0.f);
+    m_kIm.assign(L * L, 0.f);
     for (int a = -(nodes - 1); a <= nodes - 1; ++a)
       for (int b = -(nodes - 1); b <= nodes - 1; ++b) {
         const double r2 = delta * delta * (double(a) * a + double(b) * b);
-        const double kv = 1.0 / ((1.0 + r2) * (1.0 + r2));
         const std::size_t ra = static_cast<std::size_t>((a + side) % side), cb = static_cast<std::size_t>((b + side) % side);
-        m_kernel[ra * L + cb] = {static_cast<float>(kv), 0.f};
+        m_kRe[ra * L + cb] = static_cast<float>(1.0 / ((1.0 + r2) * (1.0 + r2)));
       }
-    fft2d(*m_fft, m_kernel, false, side, threads);
+    m_fft->forward(m_kRe.data(), m_kIm.data(), side, threads);
 
     // Lagrange weights of every point.
     m_box.resize(static_cast<std::size_t>(n) * 2);
@@ -360,30 +360,35 @@ class FftRepulsion {
       }
 
     // Charges 1, y1, y2, |y|^2 packed as two complex grids (the kernel is real).
-    m_gridA.assign(L * L, {0.f, 0.f});
-    m_gridB.assign(L * L, {0.f, 0.f});
+    for (auto* g : {&m_aRe, &m_aIm, &m_bRe, &m_bIm}) g->assign(L * L, 0.f);
     for (std::int64_t i = 0; i < n; ++i) {
-      const double y1 = y[i * 2], y2 = y[i * 2 + 1];
-      const float c2 = static_cast<float>(y1), c3 = static_cast<float>(y2), c4 = static_cast<float>(y1 * y1 + y2 * y2);
+      const double y1 = y[i * 2] - mid, y2 = y[i * 2 + 1] - mid;
+      const double c2 = y1, c3 = y2, c4 = y1 * y1 + y2 * y2;
       const int b0 = m_box[static_cast<std::size_t>(i * 2)], b1 = m_box[static_cast<std::size_t>(i * 2 + 1)];
       const double* w0 = &m_w[static_cast<std::size_t>(i * 2 * kInterp)];
       const double* w1 = w0 + kInterp;
       for (int a = 0; a < kInterp; ++a)
         for (int b = 0; b < kInterp; ++b) {
-          const float w = static_cast<float>(w0[a] * w1[b]);
+          const double w = w0[a] * w1[b];
           const std::size_t idx = static_cast<std::size_t>(b0 * kInterp + a) * L + static_cast<std::size_t>(b1 * kInterp + b);
-          m_gridA[idx] += std::complex<float>(w, w * c2);
-          m_gridB[idx] += std::complex<float>(w * c3, w * c4);
+          m_aRe[idx] += static_cast<float>(w);
+          m_aIm[idx] += static_cast<float>(w * c2);
+          m_bRe[idx] += static_cast<float>(w * c3);
+          m_bIm[idx] += static_cast<float>(w * c4);
         }
     }
-    fft2d(*m_fft, m_gridA, false, nodes, threads);
-    fft2d(*m_fft, m_gridB, false, nodes, threads);
+    m_fft->forward(m_aRe.data(), m_aIm.data(), nodes, threads);
+    m_fft->forward(m_bRe.data(), m_bIm.data(), nodes, threads);
     for (std::size_t t = 0; t < L * L; ++t) {
-      m_gridA[t] *= m_kernel[t];
-      m_gridB[t] *= m_kernel[t];
+      const float kr = m_kRe[t], ki = m_kIm[t];
+      const float ar = m_aRe[t], ai = m_aIm[t], br = m_bRe[t], bi = m_bIm[t];
+      m_aRe[t] = ar * kr - ai * ki;
+      m_aIm[t] = ar * ki + ai * kr;
+      m_bRe[t] = br * kr - bi * ki;
+      m_bIm[t] = br * ki + bi * kr;
     }
-    fft2d(*m_fft, m_gridA, true, nodes, threads);
-    fft2d(*m_fft, m_gridB, true, nodes, threads);
+    m_fft->inverse(m_aRe.data(), m_aIm.data(), nodes, threads);
+    m_fft->inverse(m_bRe.data(), m_bIm.data(), nodes, threads);
     const double scale = 1.0 / (double(side) * double(side));
 
     std::vector<double> zPart(static_cast<std::size_t>(std::max(1, threads)), 0.0);
@@ -398,13 +403,13 @@ class FftRepulsion {
           for (int c = 0; c < kInterp; ++c) {
             const double w = w0[a] * w1[c];
             const std::size_t idx = static_cast<std::size_t>(b0 * kInterp + a) * L + static_cast<std::size_t>(b1 * kInterp + c);
-            phi[0] += w * m_gridA[idx].real();
-            phi[1] += w * m_gridA[idx].imag();
-            phi[2] += w * m_gridB[idx].real();
-            phi[3] += w * m_gridB[idx].imag();
+            phi[0] += w * m_aRe[idx];
+            phi[1] += w * m_aIm[idx];
+            phi[2] += w * m_bRe[idx];
+            phi[3] += w * m_bIm[idx];
           }
         for (double& v : phi) v *= scale;
-        const double y1 = y[i * 2], y2 = y[i * 2 + 1];
+        const double y1 = y[i * 2] - mid, y2 = y[i * 2 + 1] - mid;
         rep[i * 2] = y1 * phi[0] - phi[1];
         rep[i * 2 + 1] = y2 * phi[0] - phi[2];
         z += (1 + y1 * y1 + y2 * y2) * phi[0] - 2 * (y1 * phi[1] + y2 * phi[2]) + phi[3];
@@ -417,8 +422,8 @@ class FftRepulsion {
   }
 
  private:
-  std::unique_ptr<Fft> m_fft;
-  std::vector<std::complex<float>> m_kernel, m_gridA, m_gridB;
+  std::unique_ptr<Fft2d> m_fft;
+  std::vector<float> m_kRe, m_kIm, m_aRe, m_aIm, m_bRe, m_bIm;
   std::vector<int> m_box;
   std::vector<double> m_w;
 };
