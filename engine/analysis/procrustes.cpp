@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include "engine/analysis/procrustes.h"
 
+#include <Eigen/LU>
 #include <Eigen/SVD>
 #include <cmath>
 
