@@ -63,6 +63,14 @@ def main():
     if a.cmd == "trust":
         from sklearn.manifold import trustworthiness
         y = np.loadtxt(a.coords, ndmin=2)
+        if len(x) > 10000:
+            # scikit-learn's trustworthiness needs an N x N matrix: score the same seeded 10,000-row
+            # subset of both layouts instead (a different number from the full one, equal for both).
+            keep = np.random.default_rng(0).choice(len(x), 10000, replace=False)
+            x, y = x[keep], y[keep]
+            if a.labels:
+                np.save("/tmp/_subset_labels.npy", np.load(a.labels)[keep])
+                a.labels = "/tmp/_subset_labels.npy"
         out = {"trustworthiness": float(trustworthiness(x, y, n_neighbors=a.k)), "k": a.k}
         if a.labels:
             # Neighbour purity: the share of each point's 10 nearest 2-D neighbours in its cluster.
