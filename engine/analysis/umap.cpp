@@ -266,7 +266,12 @@ Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunCo
       double d2 = 0;
       for (int d = 0; d < dims; ++d) d2 += (cur[d] - oth[d]) * (cur[d] - oth[d]);
       double coeff = 0;
-      if (d2 > 0) coeff = -2.0 * a * b * std::pow(d2, b - 1.0) / (a * std::pow(d2, b) + 1.0);
+      if (d2 > 0) {
+        // One pow per update (d^(2(b-1)) = d^(2b) / d^2), in float: the SGD is noise-tolerant and
+        // pow dominates its cost.
+        const double p2b = static_cast<double>(std::pow(static_cast<float>(d2), static_cast<float>(b)));
+        coeff = -2.0 * a * b * (p2b / d2) / (a * p2b + 1.0);
+      }
       for (int d = 0; d < dims; ++d) {
         const double gd = clip(coeff * (cur[d] - oth[d]));
         cur[d] += gd * alpha;
@@ -281,7 +286,8 @@ Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunCo
         double q2 = 0;
         for (int d = 0; d < dims; ++d) q2 += (cur[d] - o[d]) * (cur[d] - o[d]);
         if (!(q2 > 0)) continue;
-        const double c = 2.0 * gamma * b / ((0.001 + q2) * (a * std::pow(q2, b) + 1.0));
+        const double p2b = static_cast<double>(std::pow(static_cast<float>(q2), static_cast<float>(b)));
+        const double c = 2.0 * gamma * b / ((0.001 + q2) * (a * p2b + 1.0));
         for (int d = 0; d < dims; ++d) cur[d] += clip(c * (cur[d] - o[d])) * alpha;
       }
       if (negatives > 0) nextNeg[e] += negatives * epsNeg[e];

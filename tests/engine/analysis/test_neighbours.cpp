@@ -1,8 +1,8 @@
 // Exact k-NN against brute force, approximate k-NN recall, analogies, and the rows that break
+// neighbour search (all-zero, duplicate, NaN).
 // GCC 12 reports false (maybe-)uninitialized warnings inside Eigen's AVX-512 intrinsics at -O2.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
-// neighbour search (all-zero, duplicate, NaN).
 #include <QtTest>
 #include <cmath>
 #include <limits>

@@ -1,9 +1,9 @@
 // PCA against an independent eigen-decomposition; t-SNE and UMAP recover planted clusters, are
+// bit-reproducible for a seed on one thread, animate step by step, and survive the rows that
+// break other tools (all-zero, duplicate).
 // GCC 12 reports false (maybe-)uninitialized warnings inside Eigen's AVX-512 intrinsics at -O2.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
-// bit-reproducible for a seed on one thread, animate step by step, and survive the rows that
-// break other tools (all-zero, duplicate).
 #include <QtTest>
 #include <Eigen/Eigenvalues>
 #include <cmath>

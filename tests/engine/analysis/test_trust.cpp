@@ -1,8 +1,8 @@
 // Trust metrics on cases with known answers (and against scikit-learn when it is installed), and
+// Procrustes alignment of consecutive layouts.
 // GCC 12 reports false (maybe-)uninitialized warnings inside Eigen's AVX-512 intrinsics at -O2.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
-// Procrustes alignment of consecutive layouts.
 #include <QtTest>
 #include <cmath>
 #include <fstream>
