@@ -70,10 +70,11 @@ int main(int argc, char** argv) {
   auto exact = exactKnn(x, q.topRows(kRecallQueries), k, *metric, exactRc);
   const double exactS = std::chrono::duration<double>(clock::now() - te).count();
   if (!exact) return 1;
-  std::printf("{\"bench\": \"knn_hnsw\", \"rows\": %lld, \"dims\": %d, \"metric\": \"%s\", \"m\": %d, \"ef_construction\": %d,"
-              " \"build_threads\": %d, \"build_s\": %.3f, \"exact_ms_per_query\": %.2f, \"runs\": [",
-              static_cast<long long>(n), d, metricName(*metric).c_str(), ho.m, ho.efConstruction, threads, buildS,
-              1000.0 * exactS / kRecallQueries);
+  std::printf(
+      "{\"bench\": \"knn_hnsw\", \"rows\": %lld, \"dims\": %d, \"metric\": \"%s\", \"m\": %d, \"ef_construction\": %d,"
+      " \"build_threads\": %d, \"build_s\": %.3f, \"exact_ms_per_query\": %.2f, \"runs\": [",
+      static_cast<long long>(n), d, metricName(*metric).c_str(), ho.m, ho.efConstruction, threads, buildS,
+      1000.0 * exactS / kRecallQueries);
   bool first = true;
   for (int ef : {16, 32, 64, 128, 256}) {
     idx->setEfSearch(ef);

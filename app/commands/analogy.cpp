@@ -1,11 +1,12 @@
 // `embedscope analogy A B C`: "A is to B as C is to ?", ranked by cosine to B - A + C.
+#include "engine/analysis/analogy.h"
+
 #include <cstdio>
 
 #include "app/cli/command.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/output.h"
 #include "app/commands/analysis_common.h"
-#include "engine/analysis/analogy.h"
 
 namespace embedscope::cli {
 namespace {
@@ -25,10 +26,12 @@ int run(const std::vector<std::string>& argv) {
   const auto path = a.value("--vectors");
   if (!path) return fail(Status::invalidArgument("the following arguments are required: --vectors"));
   if (a.positionals().size() != 3)
-    return fail(Status::invalidArgument("expected three words A B C. Received " + std::to_string(a.positionals().size())));
+    return fail(
+        Status::invalidArgument("expected three words A B C. Received " + std::to_string(a.positionals().size())));
   auto k = a.integer("-k", 10);
   if (!k) return fail(k.status());
-  if (*k < 1 || *k > 100000) return fail(Status::invalidArgument("argument -k: must be in [1, 100000]. Received: " + std::to_string(*k)));
+  if (*k < 1 || *k > 100000)
+    return fail(Status::invalidArgument("argument -k: must be in [1, 100000]. Received: " + std::to_string(*k)));
   auto control = runControlFrom(a);
   if (!control) return fail(control.status());
 
@@ -44,11 +47,13 @@ int run(const std::vector<std::string>& argv) {
   std::vector<std::int64_t> excluded;
   for (std::int64_t i = 0; i < input->rows.inputRows(); ++i)
     if (input->rows.kind[static_cast<std::size_t>(i)] == RowKind::Reserved) excluded.push_back(i);
-  auto res = analogy(input->vectors.matrix, AnalogyQuery{rows[0], rows[1], rows[2]}, static_cast<int>(*k), excluded, *control);
+  auto res =
+      analogy(input->vectors.matrix, AnalogyQuery{rows[0], rows[1], rows[2]}, static_cast<int>(*k), excluded, *control);
   if (!res) return fail(res.status());
   int rank = 0;
   for (const auto& [row, score] : *res)
-    std::printf("%d\t%lld\t%s\t%.6f\n", ++rank, static_cast<long long>(row), tokenOf(*input, row).c_str(), double(score));
+    std::printf("%d\t%lld\t%s\t%.6f\n", ++rank, static_cast<long long>(row), tokenOf(*input, row).c_str(),
+                double(score));
   return 0;
 }
 

@@ -42,12 +42,14 @@ Result<std::int64_t> rowForQuery(const AnalysisInput& in, const std::string& wor
 
 Result<std::int64_t> rowForIndex(const AnalysisInput& in, std::int64_t row) {
   if (row < 0 || row >= in.vectors.rows())
-    return Status::outOfRange("row " + std::to_string(row) + " is outside [0, " + std::to_string(in.vectors.rows()) + ")");
+    return Status::outOfRange("row " + std::to_string(row) + " is outside [0, " + std::to_string(in.vectors.rows()) +
+                              ")");
   return row;
 }
 
 std::string tokenOf(const AnalysisInput& in, std::int64_t row) {
-  if (row >= 0 && static_cast<std::size_t>(row) < in.vectors.tokens.size()) return in.vectors.tokens[static_cast<std::size_t>(row)];
+  if (row >= 0 && static_cast<std::size_t>(row) < in.vectors.tokens.size())
+    return in.vectors.tokens[static_cast<std::size_t>(row)];
   return "";
 }
 

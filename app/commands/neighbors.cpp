@@ -30,7 +30,8 @@ int run(const std::vector<std::string>& argv) {
                             {"--exact", "--approximate", "--include-reserved"});
   if (!parsed) return fail(parsed.status());
   const Args& a = *parsed;
-  if (!a.positionals().empty()) return fail(Status::invalidArgument("unrecognized argument: " + a.positionals().front()));
+  if (!a.positionals().empty())
+    return fail(Status::invalidArgument("unrecognized argument: " + a.positionals().front()));
   const auto path = a.value("--vectors");
   if (!path) return fail(Status::invalidArgument("the following arguments are required: --vectors"));
   if (a.has("--query") == a.has("--row"))
@@ -39,10 +40,12 @@ int run(const std::vector<std::string>& argv) {
     return fail(Status::invalidArgument("argument --approximate: not allowed with argument --exact"));
   auto k = a.integer("-k", 10);
   if (!k) return fail(k.status());
-  if (*k < 1 || *k > 100000) return fail(Status::invalidArgument("argument -k: must be in [1, 100000]. Received: " + std::to_string(*k)));
+  if (*k < 1 || *k > 100000)
+    return fail(Status::invalidArgument("argument -k: must be in [1, 100000]. Received: " + std::to_string(*k)));
   auto metric = parseMetric(a.valueOr("--metric", "cosine"));
-  if (!metric) return fail(Status::invalidArgument("argument --metric: invalid choice: '" + a.valueOr("--metric", "") +
-                                                   "' (choose from cosine, euclidean, dot)"));
+  if (!metric)
+    return fail(Status::invalidArgument("argument --metric: invalid choice: '" + a.valueOr("--metric", "") +
+                                        "' (choose from cosine, euclidean, dot)"));
   auto rowArg = a.integer("--row", 0);
   if (!rowArg) return fail(rowArg.status());
   auto control = runControlFrom(a);
@@ -54,9 +57,11 @@ int run(const std::vector<std::string>& argv) {
   auto row = a.has("--query") ? rowForQuery(*input, *a.value("--query")) : rowForIndex(*input, *rowArg);
   if (!row) return fail(row.status());
   const Matrix& table = input->vectors.matrix;
-  if (!rowIsFinite(table, *row)) return fail(Status::dataError("row " + std::to_string(*row) + " holds NaN or infinity"));
+  if (!rowIsFinite(table, *row))
+    return fail(Status::dataError("row " + std::to_string(*row) + " holds NaN or infinity"));
   if (*metric == Metric::Cosine && table.row(*row).squaredNorm() == 0.f)
-    return fail(Status::dataError("row " + std::to_string(*row) + " is all zeros: cosine similarity is undefined for it"));
+    return fail(
+        Status::dataError("row " + std::to_string(*row) + " is all zeros: cosine similarity is undefined for it"));
 
   // Candidates: every row except the query, reserved rows (unless included) and non-finite rows.
   std::vector<std::int64_t> excluded{*row};
@@ -88,13 +93,14 @@ int run(const std::vector<std::string>& argv) {
   int rank = 0;
   for (std::size_t i = 0; i < g.indices.size(); ++i) {
     if (g.indices[i] < 0) continue;
-    std::printf("%d\t%lld\t%s\t%.6f\n", ++rank, static_cast<long long>(g.indices[i]), tokenOf(*input, g.indices[i]).c_str(),
-                double(g.scores[i]));
+    std::printf("%d\t%lld\t%s\t%.6f\n", ++rank, static_cast<long long>(g.indices[i]),
+                tokenOf(*input, g.indices[i]).c_str(), double(g.scores[i]));
   }
   return 0;
 }
 
-const CommandRegistrar reg{{"neighbors", "a row's nearest neighbours in the original space (exact or HNSW)", kUsage, &run}};
+const CommandRegistrar reg{
+    {"neighbors", "a row's nearest neighbours in the original space (exact or HNSW)", kUsage, &run}};
 
 }  // namespace
 }  // namespace embedscope::cli

@@ -55,19 +55,22 @@ int run(const std::vector<std::string>& argv) {
                             {"--include-reserved"});
   if (!parsed) return fail(parsed.status());
   const Args& a = *parsed;
-  if (!a.positionals().empty()) return fail(Status::invalidArgument("unrecognized argument: " + a.positionals().front()));
+  if (!a.positionals().empty())
+    return fail(Status::invalidArgument("unrecognized argument: " + a.positionals().front()));
   const auto path = a.value("--vectors");
   if (!path) return fail(Status::invalidArgument("the following arguments are required: --vectors"));
   const auto method = a.value("--method");
   if (!method) return fail(Status::invalidArgument("the following arguments are required: --method"));
   if (*method != "pca" && *method != "tsne" && *method != "umap")
-    return fail(Status::invalidArgument("argument --method: invalid choice: '" + *method + "' (choose from pca, tsne, umap)"));
+    return fail(
+        Status::invalidArgument("argument --method: invalid choice: '" + *method + "' (choose from pca, tsne, umap)"));
   const auto save = a.value("--save");
   if (!save) return fail(Status::invalidArgument("the following arguments are required: --save"));
   auto dims = a.integer("--dims", 2);
   if (!dims) return fail(dims.status());
   if (*dims != 2 && *dims != 3)
-    return fail(Status::invalidArgument("argument --dims: invalid choice: " + std::to_string(*dims) + " (choose from 2, 3)"));
+    return fail(
+        Status::invalidArgument("argument --dims: invalid choice: " + std::to_string(*dims) + " (choose from 2, 3)"));
   auto perplexity = a.number("--perplexity", 30.0);
   if (!perplexity) return fail(perplexity.status());
   auto nNeighbors = a.integer("--n-neighbors", 15);
@@ -77,7 +80,8 @@ int run(const std::vector<std::string>& argv) {
   auto iterations = a.integer("--iterations", -1);
   if (!iterations) return fail(iterations.status());
   if (a.has("--iterations") && (*iterations < 0 || *iterations > 1000000))
-    return fail(Status::invalidArgument("argument --iterations: must be in [0, 1000000]. Received: " + std::to_string(*iterations)));
+    return fail(Status::invalidArgument("argument --iterations: must be in [0, 1000000]. Received: " +
+                                        std::to_string(*iterations)));
   auto seed = a.integer("--seed", 0);
   if (!seed) return fail(seed.status());
   if (*seed < 0) return fail(Status::invalidArgument("argument --seed: must be non-negative"));
@@ -93,7 +97,8 @@ int run(const std::vector<std::string>& argv) {
   const Matrix& table = input->vectors.matrix;
   const RowSelection& sel = input->rows;
   if (sel.nonFiniteCount > 0)
-    printWarning(std::to_string(sel.nonFiniteCount) + " rows hold NaN or infinity; they were left out and placed at the centre");
+    printWarning(std::to_string(sel.nonFiniteCount) +
+                 " rows hold NaN or infinity; they were left out and placed at the centre");
   const Matrix fitted = gatherRows(table, sel.fitted);
   const int d = static_cast<int>(*dims);
 
@@ -109,7 +114,10 @@ int run(const std::vector<std::string>& argv) {
     if (!r) return fail(r.status());
     layout = r->coordinates;
     extra << ",\n  \"variance_explained\": [";
-    for (int c = 0; c < d; ++c) extra << (c ? ", " : "") << fmt(c < static_cast<int>(r->varianceExplained.size()) ? r->varianceExplained[static_cast<std::size_t>(c)] : 0.0);
+    for (int c = 0; c < d; ++c)
+      extra << (c ? ", " : "")
+            << fmt(c < static_cast<int>(r->varianceExplained.size()) ? r->varianceExplained[static_cast<std::size_t>(c)]
+                                                                     : 0.0);
     extra << "]";
     // Reserved finite rows go through the same linear map.
     std::vector<std::int64_t> reservedRows;
@@ -134,8 +142,8 @@ int run(const std::vector<std::string>& argv) {
     auto r = tsne(fitted, to, *control);
     if (!r) return fail(r.status());
     layout = r->layout;
-    extra << ",\n  \"kl_divergence\": " << fmt(r->klDivergence) << ",\n  \"tsne_method\": \"" << tsneMethodName(r->method)
-          << "\",\n  \"learning_rate\": " << fmt(r->learningRate);
+    extra << ",\n  \"kl_divergence\": " << fmt(r->klDivergence) << ",\n  \"tsne_method\": \""
+          << tsneMethodName(r->method) << "\",\n  \"learning_rate\": " << fmt(r->learningRate);
   } else {
     UmapOptions uo;
     uo.dims = d;
@@ -165,7 +173,8 @@ int run(const std::vector<std::string>& argv) {
   }
   if (!reservedRows.empty()) {
     if (*method == "pca") {
-      for (std::size_t j = 0; j < reservedRows.size(); ++j) out.row(reservedRows[j]) = layout.row(nFit + static_cast<std::int64_t>(j));
+      for (std::size_t j = 0; j < reservedRows.size(); ++j)
+        out.row(reservedRows[j]) = layout.row(nFit + static_cast<std::int64_t>(j));
     } else if (nFit > 0) {
       auto nn = exactKnn(fitted, gatherRows(table, reservedRows), 1, Metric::Euclidean, *control);
       if (!nn) return fail(nn.status());
@@ -189,10 +198,10 @@ int run(const std::vector<std::string>& argv) {
       trust = tr->trustworthiness;
     }
     std::ostringstream js;
-    js << "{\n  \"method\": \"" << *method << "\",\n  \"seconds\": " << fmt(seconds) << ",\n  \"rows\": " << sel.inputRows()
-       << ",\n  \"fitted_rows\": " << nFit << ",\n  \"reserved_rows_excluded\": " << sel.reservedCount
-       << ",\n  \"non_finite_rows\": " << sel.nonFiniteCount << ",\n  \"dims\": " << d
-       << ",\n  \"trustworthiness\": " << fmt(trust) << extra.str() << "\n}\n";
+    js << "{\n  \"method\": \"" << *method << "\",\n  \"seconds\": " << fmt(seconds)
+       << ",\n  \"rows\": " << sel.inputRows() << ",\n  \"fitted_rows\": " << nFit
+       << ",\n  \"reserved_rows_excluded\": " << sel.reservedCount << ",\n  \"non_finite_rows\": " << sel.nonFiniteCount
+       << ",\n  \"dims\": " << d << ",\n  \"trustworthiness\": " << fmt(trust) << extra.str() << "\n}\n";
     metricsJson = js.str();
   }
 
@@ -222,7 +231,8 @@ int run(const std::vector<std::string>& argv) {
   return 0;
 }
 
-const CommandRegistrar reg{{"project", "project vectors to 2-D/3-D (PCA, t-SNE, UMAP) as TSV coordinates", kUsage, &run}};
+const CommandRegistrar reg{
+    {"project", "project vectors to 2-D/3-D (PCA, t-SNE, UMAP) as TSV coordinates", kUsage, &run}};
 
 }  // namespace
 }  // namespace embedscope::cli

@@ -8,8 +8,8 @@
 namespace embedscope::analysis {
 
 Result<std::vector<std::pair<std::int64_t, float>>> analogy(const Matrix& table, const AnalogyQuery& q, int k,
-                                                             const std::vector<std::int64_t>& excludeRows,
-                                                             const RunControl& control) {
+                                                            const std::vector<std::int64_t>& excludeRows,
+                                                            const RunControl& control) {
   const std::int64_t n = table.rows();
   for (std::int64_t r : {q.a, q.b, q.c})
     if (r < 0 || r >= n)

@@ -17,7 +17,7 @@ struct AnalogyQuery {
 // Scores are cosine similarities to the normalised b - a + c. Rows in `excludeRows` (e.g. the
 // padding and OOV rows) are never returned either.
 Result<std::vector<std::pair<std::int64_t, float>>> analogy(const Matrix& table, const AnalogyQuery& q, int k,
-                                                             const std::vector<std::int64_t>& excludeRows = {},
-                                                             const RunControl& control = {});
+                                                            const std::vector<std::int64_t>& excludeRows = {},
+                                                            const RunControl& control = {});
 
 }  // namespace embedscope::analysis

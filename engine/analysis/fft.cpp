@@ -38,7 +38,8 @@ void Fft2d::axis0(float* re, float* im, int cols, bool inverse, int threads) con
   // Columns are independent: split them between threads in 64-float strips.
   const int strips = (cols + 63) / 64;
   parallelFor(strips, threads, [&](std::int64_t s0, std::int64_t s1, int) {
-    const std::size_t c0 = static_cast<std::size_t>(s0) * 64, c1 = std::min<std::size_t>(static_cast<std::size_t>(cols), static_cast<std::size_t>(s1) * 64);
+    const std::size_t c0 = static_cast<std::size_t>(s0) * 64,
+                      c1 = std::min<std::size_t>(static_cast<std::size_t>(cols), static_cast<std::size_t>(s1) * 64);
     const std::size_t w = c1 - c0;
     for (int i = 0; i < n; ++i) {
       const int r = m_reverse[static_cast<std::size_t>(i)];

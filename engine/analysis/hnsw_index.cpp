@@ -74,10 +74,13 @@ Result<HnswIndex> HnswIndex::build(const Matrix& data, const HnswOptions& option
   im.efSearch = options.efSearch;
   const std::int64_t n = data.rows();
   try {
-    if (options.metric == Metric::Euclidean) im.space = std::make_unique<hnswlib::L2Space>(data.cols());
-    else im.space = std::make_unique<hnswlib::InnerProductSpace>(data.cols());
-    im.graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(im.space.get(), static_cast<std::size_t>(std::max<std::int64_t>(1, n)),
-                                                                  options.m, options.efConstruction, options.seed);
+    if (options.metric == Metric::Euclidean)
+      im.space = std::make_unique<hnswlib::L2Space>(data.cols());
+    else
+      im.space = std::make_unique<hnswlib::InnerProductSpace>(data.cols());
+    im.graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(im.space.get(),
+                                                                 static_cast<std::size_t>(std::max<std::int64_t>(1, n)),
+                                                                 options.m, options.efConstruction, options.seed);
   } catch (const std::exception& e) {
     return Status::unavailable(std::string("cannot allocate the hnsw index: ") + e.what());
   }
@@ -169,9 +172,13 @@ Result<KnnGraph> HnswIndex::query(const Matrix& queries, int k, const RunControl
         if (excludeSelf && row == q) continue;
         float score = 0;
         switch (im.metric) {
-          case Metric::Euclidean: score = std::sqrt(std::max(0.f, dist)); break;
+          case Metric::Euclidean:
+            score = std::sqrt(std::max(0.f, dist));
+            break;
           case Metric::Cosine:
-          case Metric::Dot: score = 1.f - dist; break;  // hnswlib's inner-product distance is 1 - ip
+          case Metric::Dot:
+            score = 1.f - dist;
+            break;  // hnswlib's inner-product distance is 1 - ip
         }
         g.indices[static_cast<std::size_t>(q * k + out)] = row;
         g.scores[static_cast<std::size_t>(q * k + out)] = score;

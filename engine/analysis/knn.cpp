@@ -19,9 +19,12 @@ Result<Metric> parseMetric(const std::string& name) {
 
 std::string metricName(Metric m) {
   switch (m) {
-    case Metric::Cosine: return "cosine";
-    case Metric::Euclidean: return "euclidean";
-    case Metric::Dot: return "dot";
+    case Metric::Cosine:
+      return "cosine";
+    case Metric::Euclidean:
+      return "euclidean";
+    case Metric::Dot:
+      return "dot";
   }
   return "?";
 }
@@ -46,8 +49,10 @@ Matrix prepared(const Matrix& m, Metric metric) {
   Matrix out = m;
   for (Eigen::Index r = 0; r < out.rows(); ++r) {
     const double n = out.row(r).cast<double>().norm();
-    if (n > 0 && std::isfinite(n)) out.row(r) /= static_cast<float>(n);
-    else if (n == 0) out.row(r).setZero();
+    if (n > 0 && std::isfinite(n))
+      out.row(r) /= static_cast<float>(n);
+    else if (n == 0)
+      out.row(r).setZero();
   }
   return out;
 }
@@ -65,9 +70,8 @@ float exactScore(const float* q, const float* x, Eigen::Index d, Metric metric) 
   return static_cast<float>(s);
 }
 
-Result<KnnGraph> knnImpl(const Matrix& data0, const Matrix& queries0, int k, Metric metric,
-                         const RunControl& control, const std::vector<std::vector<std::int64_t>>& exclude,
-                         bool excludeSelf) {
+Result<KnnGraph> knnImpl(const Matrix& data0, const Matrix& queries0, int k, Metric metric, const RunControl& control,
+                         const std::vector<std::vector<std::int64_t>>& exclude, bool excludeSelf) {
   if (k <= 0) return Status::invalidArgument("k must be a positive integer. Received: k=" + std::to_string(k));
   if (data0.cols() != queries0.cols())
     return Status::invalidArgument("queries have " + std::to_string(queries0.cols()) + " columns, the table " +

@@ -36,8 +36,7 @@ struct KnnGraph {
 // The k nearest rows of `data` to each row of `queries`. `exclude` (empty, or one list per query)
 // names rows a query must not return (itself, the words of an analogy).
 Result<KnnGraph> exactKnn(const Matrix& data, const Matrix& queries, int k, Metric metric,
-                          const RunControl& control = {},
-                          const std::vector<std::vector<std::int64_t>>& exclude = {});
+                          const RunControl& control = {}, const std::vector<std::vector<std::int64_t>>& exclude = {});
 
 // Every row's k nearest other rows (a row never lists itself; its duplicates it does).
 Result<KnnGraph> exactAllKnn(const Matrix& data, int k, Metric metric, const RunControl& control = {});

@@ -61,14 +61,16 @@ Matrix PcaResult::transform(const Matrix& rows, const std::vector<int>& componen
   }
   Matrix out = Matrix::Zero(rows.rows(), static_cast<Eigen::Index>(components.size()));
   for (std::size_t j = 0; j < components.size(); ++j) {
-    if (components[j] < axes.rows()) out.col(static_cast<Eigen::Index>(j)) = centred * axes.row(components[j]).transpose();
+    if (components[j] < axes.rows())
+      out.col(static_cast<Eigen::Index>(j)) = centred * axes.row(components[j]).transpose();
   }
   return out;
 }
 
 Result<PcaResult> pca(const Matrix& x0, const PcaOptions& options, const RunControl& control) {
   if (options.components.empty() || options.components.size() > 3)
-    return Status::invalidArgument("PCA returns 1 to 3 components. Received: " + std::to_string(options.components.size()));
+    return Status::invalidArgument("PCA returns 1 to 3 components. Received: " +
+                                   std::to_string(options.components.size()));
   for (int c : options.components)
     if (c < 0 || c >= kMaxComponents)
       return Status::invalidArgument("PCA component must be in [0, 9]. Received: " + std::to_string(c));
@@ -143,8 +145,10 @@ Result<PcaResult> pca(const Matrix& x0, const PcaOptions& options, const RunCont
     for (int c = 0; c < computed; ++c) {
       const Eigen::Index src = l - 1 - c;
       const double s2 = std::max(0.0, es.eigenvalues()[src]);
-      if (s2 > 0) axes.row(c) = (b.transpose() * es.eigenvectors().col(src)).transpose() / std::sqrt(s2);
-      else axes.row(c).setZero();
+      if (s2 > 0)
+        axes.row(c) = (b.transpose() * es.eigenvectors().col(src)).transpose() / std::sqrt(s2);
+      else
+        axes.row(c).setZero();
       var[static_cast<std::size_t>(c)] = s2 / denom;
     }
   }

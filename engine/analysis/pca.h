@@ -28,11 +28,11 @@ struct PcaOptions {
 };
 
 struct PcaResult {
-  Matrix coordinates;                    // rows x components.size()
-  Matrix axes;                           // computed components x D (unit rows, sign: largest |entry| > 0)
-  std::vector<double> varianceExplained; // ratio per computed component (sums to <= 1; 0 when no variance)
-  std::vector<double> variance;          // per computed component (denominator n - 1)
-  Eigen::RowVectorXf mean;               // subtracted before projecting (zero when center = false)
+  Matrix coordinates;                     // rows x components.size()
+  Matrix axes;                            // computed components x D (unit rows, sign: largest |entry| > 0)
+  std::vector<double> varianceExplained;  // ratio per computed component (sums to <= 1; 0 when no variance)
+  std::vector<double> variance;           // per computed component (denominator n - 1)
+  Eigen::RowVectorXf mean;                // subtracted before projecting (zero when center = false)
   bool spherized = false;
   bool randomized = false;
 

@@ -9,7 +9,8 @@
 
 namespace embedscope::analysis {
 
-Result<ProcrustesResult> alignProcrustes(const Matrix& reference, const Matrix& moving, const ProcrustesOptions& options) {
+Result<ProcrustesResult> alignProcrustes(const Matrix& reference, const Matrix& moving,
+                                         const ProcrustesOptions& options) {
   if (reference.rows() != moving.rows() || reference.cols() != moving.cols())
     return Status::invalidArgument("Procrustes needs two layouts of the same shape");
   if (!options.weights.empty() && static_cast<Eigen::Index>(options.weights.size()) != moving.rows())

@@ -18,12 +18,13 @@ struct ProcrustesOptions {
 };
 
 struct ProcrustesResult {
-  Matrix aligned;      // `moving` mapped onto `reference`
-  Matrix rotation;     // dims x dims, aligned = (moving - movingMean) * rotation * scale + referenceMean
+  Matrix aligned;   // `moving` mapped onto `reference`
+  Matrix rotation;  // dims x dims, aligned = (moving - movingMean) * rotation * scale + referenceMean
   double scale = 1.0;
   double residual = 0;  // root-mean-square distance after alignment
 };
 
-Result<ProcrustesResult> alignProcrustes(const Matrix& reference, const Matrix& moving, const ProcrustesOptions& options = {});
+Result<ProcrustesResult> alignProcrustes(const Matrix& reference, const Matrix& moving,
+                                         const ProcrustesOptions& options = {});
 
 }  // namespace embedscope::analysis

@@ -15,9 +15,9 @@
 namespace embedscope::analysis {
 
 struct Progress {
-  std::string stage;     // "neighbours", "affinities", "optimise", ...
-  double fraction = 0;   // of the whole job, in [0, 1]
-  int iteration = 0;     // for iterative methods (t-SNE, UMAP epochs); 0 otherwise
+  std::string stage;    // "neighbours", "affinities", "optimise", ...
+  double fraction = 0;  // of the whole job, in [0, 1]
+  int iteration = 0;    // for iterative methods (t-SNE, UMAP epochs); 0 otherwise
 };
 
 struct RunControl {

@@ -19,7 +19,7 @@
 namespace embedscope::analysis {
 
 struct TrustOptions {
-  int k = 5;                       // scikit-learn's default n_neighbors for trustworthiness
+  int k = 5;  // scikit-learn's default n_neighbors for trustworthiness
   Metric highMetric = Metric::Euclidean;
   std::int64_t maxQueries = 10000;  // sample this many query points when there are more rows
   std::uint64_t seed = 0;

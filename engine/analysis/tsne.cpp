@@ -22,10 +22,14 @@ namespace embedscope::analysis {
 
 const char* tsneMethodName(TsneMethod m) {
   switch (m) {
-    case TsneMethod::Auto: return "auto";
-    case TsneMethod::Exact: return "exact";
-    case TsneMethod::BarnesHut: return "barnes_hut";
-    case TsneMethod::Fft: return "fft";
+    case TsneMethod::Auto:
+      return "auto";
+    case TsneMethod::Exact:
+      return "exact";
+    case TsneMethod::BarnesHut:
+      return "barnes_hut";
+    case TsneMethod::Fft:
+      return "fft";
   }
   return "?";
 }
@@ -123,7 +127,8 @@ Result<Affinities> computeAffinities(const Matrix& x, double perplexity, const R
       edges.push_back({static_cast<std::int32_t>(i), static_cast<std::int32_t>(nb), p});
       edges.push_back({static_cast<std::int32_t>(nb), static_cast<std::int32_t>(i), p});
     }
-  std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.i < b.i || (a.i == b.i && a.j < b.j); });
+  std::sort(edges.begin(), edges.end(),
+            [](const Edge& a, const Edge& b) { return a.i < b.i || (a.i == b.i && a.j < b.j); });
   Affinities a;
   a.rowPtr.assign(static_cast<std::size_t>(n + 1), 0);
   double total = 0;
@@ -137,7 +142,8 @@ Result<Affinities> computeAffinities(const Matrix& x, double perplexity, const R
     total += p;
     e = f;
   }
-  for (std::int64_t i = 0; i < n; ++i) a.rowPtr[static_cast<std::size_t>(i + 1)] += a.rowPtr[static_cast<std::size_t>(i)];
+  for (std::int64_t i = 0; i < n; ++i)
+    a.rowPtr[static_cast<std::size_t>(i + 1)] += a.rowPtr[static_cast<std::size_t>(i)];
   total = std::max(total, std::numeric_limits<double>::min());
   for (auto& v : a.val) {
     v /= total;
@@ -170,7 +176,8 @@ class BhTree {
     Node root;
     double half = 0;
     for (int d = 0; d < Dim; ++d) {
-      root.center[static_cast<std::size_t>(d)] = (lo[static_cast<std::size_t>(d)] + hi[static_cast<std::size_t>(d)]) / 2;
+      root.center[static_cast<std::size_t>(d)] =
+          (lo[static_cast<std::size_t>(d)] + hi[static_cast<std::size_t>(d)]) / 2;
       half = std::max(half, (hi[static_cast<std::size_t>(d)] - lo[static_cast<std::size_t>(d)]) / 2);
     }
     root.half = half * (1 + 1e-6) + 1e-12;
@@ -195,7 +202,8 @@ class BhTree {
         // i's own leaf: the others in it (duplicates, or points past the depth limit).
         cnt -= 1;
         if (cnt <= 0) continue;
-        for (int d = 0; d < Dim; ++d) com[static_cast<std::size_t>(d)] = (nd.sum[static_cast<std::size_t>(d)] - yi[d]) / cnt;
+        for (int d = 0; d < Dim; ++d)
+          com[static_cast<std::size_t>(d)] = (nd.sum[static_cast<std::size_t>(d)] - yi[d]) / cnt;
       } else {
         for (int d = 0; d < Dim; ++d) com[static_cast<std::size_t>(d)] = nd.sum[static_cast<std::size_t>(d)] / cnt;
       }
@@ -243,7 +251,8 @@ class BhTree {
       ch.half = parent.half / 2;
       ch.depth = parent.depth + 1;
       for (int d = 0; d < Dim; ++d)
-        ch.center[static_cast<std::size_t>(d)] = parent.center[static_cast<std::size_t>(d)] + ((c >> d) & 1 ? ch.half : -ch.half);
+        ch.center[static_cast<std::size_t>(d)] =
+            parent.center[static_cast<std::size_t>(d)] + ((c >> d) & 1 ? ch.half : -ch.half);
       m_nodes.push_back(ch);
     }
     m_nodes[static_cast<std::size_t>(ni)].firstChild = first;
@@ -271,7 +280,8 @@ class BhTree {
         t.head = groupHead;
         t.count = groupCount;
         t.sum = groupSum;
-        for (std::int32_t q = groupHead; q >= 0; q = m_next[static_cast<std::size_t>(q)]) m_leafOf[static_cast<std::size_t>(q)] = target;
+        for (std::int32_t q = groupHead; q >= 0; q = m_next[static_cast<std::size_t>(q)])
+          m_leafOf[static_cast<std::size_t>(q)] = target;
       }
       nd->count += 1;
       for (int d = 0; d < Dim; ++d) nd->sum[static_cast<std::size_t>(d)] += p[d];
@@ -333,7 +343,8 @@ class FftRepulsion {
     for (int a = -(nodes - 1); a <= nodes - 1; ++a)
       for (int b = -(nodes - 1); b <= nodes - 1; ++b) {
         const double r2 = delta * delta * (double(a) * a + double(b) * b);
-        const std::size_t ra = static_cast<std::size_t>((a + side) % side), cb = static_cast<std::size_t>((b + side) % side);
+        const std::size_t ra = static_cast<std::size_t>((a + side) % side),
+                          cb = static_cast<std::size_t>((b + side) % side);
         m_kRe[ra * L + cb] = static_cast<float>(1.0 / ((1.0 + r2) * (1.0 + r2)));
       }
     m_fft->forward(m_kRe.data(), m_kIm.data(), side, threads);
@@ -372,7 +383,8 @@ class FftRepulsion {
       for (int a = 0; a < kInterp; ++a)
         for (int b = 0; b < kInterp; ++b) {
           const double w = w0[a] * w1[b];
-          const std::size_t idx = static_cast<std::size_t>(b0 * kInterp + a) * L + static_cast<std::size_t>(b1 * kInterp + b);
+          const std::size_t idx =
+              static_cast<std::size_t>(b0 * kInterp + a) * L + static_cast<std::size_t>(b1 * kInterp + b);
           m_aRe[idx] += static_cast<float>(w);
           m_aIm[idx] += static_cast<float>(w * c2);
           m_bRe[idx] += static_cast<float>(w * c3);
@@ -404,7 +416,8 @@ class FftRepulsion {
         for (int a = 0; a < kInterp; ++a)
           for (int c = 0; c < kInterp; ++c) {
             const double w = w0[a] * w1[c];
-            const std::size_t idx = static_cast<std::size_t>(b0 * kInterp + a) * L + static_cast<std::size_t>(b1 * kInterp + c);
+            const std::size_t idx =
+                static_cast<std::size_t>(b0 * kInterp + a) * L + static_cast<std::size_t>(b1 * kInterp + c);
             phi[0] += w * m_aRe[idx];
             phi[1] += w * m_aIm[idx];
             phi[2] += w * m_bRe[idx];
@@ -451,8 +464,10 @@ struct Tsne::Impl {
     rep.assign(sz, 0.0);
     if (method == TsneMethod::Fft) return fft.compute(y.data(), n, rep.data(), threads);
     if (method == TsneMethod::BarnesHut) {
-      if (dims == 2) tree2.build(y.data(), n);
-      else tree3.build(y.data(), n);
+      if (dims == 2)
+        tree2.build(y.data(), n);
+      else
+        tree3.build(y.data(), n);
     }
     std::vector<double> zPart(static_cast<std::size_t>(std::max(1, threads)), 0.0);
     const double theta2 = options.theta * options.theta;
@@ -490,7 +505,8 @@ struct Tsne::Impl {
       for (std::int64_t i = b; i < e; ++i) {
         const double* yi = y.data() + i * dims;
         double attr[3] = {0, 0, 0};
-        for (std::int64_t t = p.rowPtr[static_cast<std::size_t>(i)]; t < p.rowPtr[static_cast<std::size_t>(i + 1)]; ++t) {
+        for (std::int64_t t = p.rowPtr[static_cast<std::size_t>(i)]; t < p.rowPtr[static_cast<std::size_t>(i + 1)];
+             ++t) {
           const double* yj = y.data() + std::int64_t(p.col[static_cast<std::size_t>(t)]) * dims;
           double d2 = 0, diff[3];
           for (int d = 0; d < dims; ++d) {
@@ -501,7 +517,8 @@ struct Tsne::Impl {
           for (int d = 0; d < dims; ++d) attr[d] += m * diff[d];
         }
         for (int d = 0; d < dims; ++d)
-          grad[static_cast<std::size_t>(i * dims + d)] = 4.0 * (attr[d] - rep[static_cast<std::size_t>(i * dims + d)] / z);
+          grad[static_cast<std::size_t>(i * dims + d)] =
+              4.0 * (attr[d] - rep[static_cast<std::size_t>(i * dims + d)] / z);
       }
     });
   }
@@ -516,7 +533,8 @@ Result<Tsne> Tsne::create(const Matrix& x, const TsneOptions& options, const Run
   if (options.dims != 2 && options.dims != 3)
     return Status::invalidArgument("t-SNE dims must be 2 or 3. Received: dims=" + std::to_string(options.dims));
   if (!(options.perplexity > 0))
-    return Status::invalidArgument("perplexity must be positive. Received: perplexity=" + std::to_string(options.perplexity));
+    return Status::invalidArgument("perplexity must be positive. Received: perplexity=" +
+                                   std::to_string(options.perplexity));
   if (x.rows() > 1 && options.perplexity >= double(x.rows()))
     return Status::invalidArgument("perplexity must be less than the number of rows (" + std::to_string(x.rows()) +
                                    "). Received: perplexity=" + std::to_string(options.perplexity));
@@ -527,7 +545,8 @@ Result<Tsne> Tsne::create(const Matrix& x, const TsneOptions& options, const Run
   if (!x.allFinite()) return Status::dataError("t-SNE input holds NaN or infinity (select finite rows first)");
   if (options.method == TsneMethod::Fft && options.dims != 2)
     return Status::invalidArgument("the FFT t-SNE method is 2-D only; use barnes_hut for 3-D");
-  if (options.initialLayout && (options.initialLayout->rows() != x.rows() || options.initialLayout->cols() != options.dims))
+  if (options.initialLayout &&
+      (options.initialLayout->rows() != x.rows() || options.initialLayout->cols() != options.dims))
     return Status::invalidArgument("the initial layout must be rows x dims");
   if (options.initialLayout && !options.initialLayout->allFinite())
     return Status::invalidArgument("the initial layout holds NaN or infinity");
@@ -539,12 +558,15 @@ Result<Tsne> Tsne::create(const Matrix& x, const TsneOptions& options, const Run
   im.dims = options.dims;
   im.method = options.method;
   if (im.method == TsneMethod::Auto) {
-    if (im.n < 1000) im.method = TsneMethod::Exact;
-    else if (im.n < 5000 || im.dims == 3) im.method = TsneMethod::BarnesHut;
-    else im.method = TsneMethod::Fft;
+    if (im.n < 1000)
+      im.method = TsneMethod::Exact;
+    else if (im.n < 5000 || im.dims == 3)
+      im.method = TsneMethod::BarnesHut;
+    else
+      im.method = TsneMethod::Fft;
   }
-  im.learningRate = options.learningRate > 0 ? options.learningRate
-                                             : std::max(double(im.n) / options.earlyExaggeration / 4.0, 50.0);
+  im.learningRate =
+      options.learningRate > 0 ? options.learningRate : std::max(double(im.n) / options.earlyExaggeration / 4.0, 50.0);
   const auto sz = static_cast<std::size_t>(im.n * im.dims);
   im.y.assign(sz, 0.0);
   im.update.assign(sz, 0.0);
@@ -559,7 +581,8 @@ Result<Tsne> Tsne::create(const Matrix& x, const TsneOptions& options, const Run
 
   if (options.initialLayout) {
     for (std::int64_t i = 0; i < im.n; ++i)
-      for (int d = 0; d < im.dims; ++d) im.y[static_cast<std::size_t>(i * im.dims + d)] = (*options.initialLayout)(i, d);
+      for (int d = 0; d < im.dims; ++d)
+        im.y[static_cast<std::size_t>(i * im.dims + d)] = (*options.initialLayout)(i, d);
   } else {
     // scikit-learn's init="pca": the leading components, scaled so the first has std 1e-4.
     PcaOptions po;
@@ -637,7 +660,8 @@ double Tsne::klDivergence(const RunControl& control) const {
   double cross = 0;  // sum p log q_unnormalised
   for (std::int64_t i = 0; i < im.n; ++i) {
     const double* yi = im.y.data() + i * im.dims;
-    for (std::int64_t t = im.p.rowPtr[static_cast<std::size_t>(i)]; t < im.p.rowPtr[static_cast<std::size_t>(i + 1)]; ++t) {
+    for (std::int64_t t = im.p.rowPtr[static_cast<std::size_t>(i)]; t < im.p.rowPtr[static_cast<std::size_t>(i + 1)];
+         ++t) {
       const double* yj = im.y.data() + std::int64_t(im.p.col[static_cast<std::size_t>(t)]) * im.dims;
       double d2 = 0;
       for (int d = 0; d < im.dims; ++d) d2 += (yi[d] - yj[d]) * (yi[d] - yj[d]);

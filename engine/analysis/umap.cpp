@@ -20,7 +20,9 @@ std::pair<double, double> umapCurveParameters(double spread, double minDist) {
   std::vector<double> xs(kSamples), ys(kSamples);
   for (int i = 0; i < kSamples; ++i) {
     xs[static_cast<std::size_t>(i)] = 3.0 * spread * i / (kSamples - 1);
-    ys[static_cast<std::size_t>(i)] = xs[static_cast<std::size_t>(i)] < minDist ? 1.0 : std::exp(-(xs[static_cast<std::size_t>(i)] - minDist) / spread);
+    ys[static_cast<std::size_t>(i)] = xs[static_cast<std::size_t>(i)] < minDist
+                                          ? 1.0
+                                          : std::exp(-(xs[static_cast<std::size_t>(i)] - minDist) / spread);
   }
   auto cost = [&](double a, double b) {
     double c = 0;
@@ -143,8 +145,10 @@ Result<FuzzyGraph> fuzzySimplicialSet(const Matrix& x, int nNeighbors, Metric me
       }
     }
     double sigma = mid;
-    if (rho > 0) sigma = std::max(sigma, 1e-3 * meanI);
-    else sigma = std::max(sigma, 1e-3 * meanAll);
+    if (rho > 0)
+      sigma = std::max(sigma, 1e-3 * meanI);
+    else
+      sigma = std::max(sigma, 1e-3 * meanAll);
     if (!(sigma > 0)) sigma = 1e-3;
     for (int j = 0; j < k; ++j) {
       const std::int64_t nb = g.neighbours(i)[j];
@@ -161,14 +165,17 @@ Result<FuzzyGraph> fuzzySimplicialSet(const Matrix& x, int nNeighbors, Metric me
     both.push_back({e.i, e.j, e.w});
     both.push_back({e.j, e.i, -e.w - 1.0});  // transposed entries marked by a negative weight
   }
-  std::sort(both.begin(), both.end(), [](const Edge& a, const Edge& b) { return a.i < b.i || (a.i == b.i && a.j < b.j); });
+  std::sort(both.begin(), both.end(),
+            [](const Edge& a, const Edge& b) { return a.i < b.i || (a.i == b.i && a.j < b.j); });
   FuzzyGraph fg;
   for (std::size_t e = 0; e < both.size();) {
     std::size_t f = e;
     double a = 0, b = 0;
     while (f < both.size() && both[f].i == both[e].i && both[f].j == both[e].j) {
-      if (both[f].w >= 0) a = both[f].w;
-      else b = -both[f].w - 1.0;
+      if (both[f].w >= 0)
+        a = both[f].w;
+      else
+        b = -both[f].w - 1.0;
       ++f;
     }
     const double w = a + b - a * b;
@@ -188,13 +195,15 @@ Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunCo
   if (options.dims < 1 || options.dims > 3)
     return Status::invalidArgument("UMAP dims must be 1 to 3. Received: dims=" + std::to_string(options.dims));
   if (options.nNeighbors < 2)
-    return Status::invalidArgument("n_neighbors must be greater than 1. Received: n_neighbors=" + std::to_string(options.nNeighbors));
+    return Status::invalidArgument("n_neighbors must be greater than 1. Received: n_neighbors=" +
+                                   std::to_string(options.nNeighbors));
   if (!(options.minDist >= 0) || !(options.spread > 0) || options.minDist > options.spread)
-    return Status::invalidArgument("min_dist must be in [0, spread]. Received: min_dist=" + std::to_string(options.minDist));
+    return Status::invalidArgument("min_dist must be in [0, spread]. Received: min_dist=" +
+                                   std::to_string(options.minDist));
   if (options.negativeSampleRate < 0) return Status::invalidArgument("negative_sample_rate must be >= 0");
   if (!x.allFinite()) return Status::dataError("UMAP input holds NaN or infinity (select finite rows first)");
-  if (options.initialLayout && (options.initialLayout->rows() != x.rows() || options.initialLayout->cols() != options.dims ||
-                                !options.initialLayout->allFinite()))
+  if (options.initialLayout && (options.initialLayout->rows() != x.rows() ||
+                                options.initialLayout->cols() != options.dims || !options.initialLayout->allFinite()))
     return Status::invalidArgument("the initial layout must be rows x dims and finite");
   const std::int64_t n = x.rows();
   const int dims = options.dims;
@@ -250,7 +259,8 @@ Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunCo
     const double s = wmax / fg.weight[e];
     eps.push_back(s);
     nextSample.push_back(s);
-    const double sn = options.negativeSampleRate > 0 ? s / options.negativeSampleRate : std::numeric_limits<double>::infinity();
+    const double sn =
+        options.negativeSampleRate > 0 ? s / options.negativeSampleRate : std::numeric_limits<double>::infinity();
     epsNeg.push_back(sn);
     nextNeg.push_back(sn);
   }

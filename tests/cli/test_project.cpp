@@ -1,10 +1,10 @@
 // `embedscope project`, `neighbors` and `analogy` as a user runs them: file formats in, the exact
 // output formats out, exit codes, reserved and non-finite rows, nothing written on failure.
-#include <QtTest>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QJsonArray>
+#include <QtTest>
 #include <cmath>
 
 #include "tests/support/test_support.h"
@@ -28,10 +28,12 @@ bool writeFixtures(const QString& dir) {
       "with open(d+'/v.txt','w') as f:\n"
       "  f.write('120 8\\n')\n"
       "  for t,v in zip(toks,x): f.write(t+' '+' '.join('%.6f'%e for e in v)+'\\n')\n"
-      "a=np.zeros((6,4),np.float32); a[0]=[1,0,0,.1]; a[1]=[1,0,1,.1]; a[2]=[0,1,0,.1]; a[3]=[0,1,1,.1]; a[4]=[.2,.1,.9,0]; a[5]=[0,0,0,1]\n"
+      "a=np.zeros((6,4),np.float32); a[0]=[1,0,0,.1]; a[1]=[1,0,1,.1]; a[2]=[0,1,0,.1]; a[3]=[0,1,1,.1]; "
+      "a[4]=[.2,.1,.9,0]; a[5]=[0,0,0,1]\n"
       "with open(d+'/an.txt','w') as f:\n"
       "  f.write('6 4\\n')\n"
-      "  for t,v in zip(['man','king','woman','queen','crown','other'],a): f.write(t+' '+' '.join('%.6f'%e for e in v)+'\\n')\n",
+      "  for t,v in zip(['man','king','woman','queen','crown','other'],a): f.write(t+' '+' '.join('%.6f'%e for e in "
+      "v)+'\\n')\n",
       {dir});
   return r.exitCode == 0;
 }
@@ -62,14 +64,24 @@ class TestProject : public QObject {
     QTest::addColumn<QString>("file");
     QTest::addColumn<int>("dims");
     QTest::addColumn<QStringList>("extra");
-    QTest::newRow("pca npy 2-D") << "pca" << "x.npy" << 2 << QStringList{};
-    QTest::newRow("pca word2vec 3-D") << "pca" << "v.txt" << 3 << QStringList{};
-    QTest::newRow("tsne npy") << "tsne" << "x.npy" << 2 << QStringList{"--perplexity", "10", "--iterations", "300"};
-    QTest::newRow("tsne 3-D word2vec") << "tsne" << "v.txt" << 3 << QStringList{"--perplexity", "10", "--iterations", "250"};
-    QTest::newRow("umap npy") << "umap" << "x.npy" << 2 << QStringList{"--n-neighbors", "10", "--min-dist", "0.2", "--iterations", "100"};
-    QTest::newRow("tsne with NaN, zero and duplicate rows") << "tsne" << "bad.npy" << 2 << QStringList{"--perplexity", "10", "--iterations", "250"};
-    QTest::newRow("umap with NaN, zero and duplicate rows") << "umap" << "bad.npy" << 2 << QStringList{"--iterations", "50"};
-    QTest::newRow("pca with NaN, zero and duplicate rows") << "pca" << "bad.npy" << 2 << QStringList{};
+    QTest::newRow("pca npy 2-D") << "pca"
+                                 << "x.npy" << 2 << QStringList{};
+    QTest::newRow("pca word2vec 3-D") << "pca"
+                                      << "v.txt" << 3 << QStringList{};
+    QTest::newRow("tsne npy") << "tsne"
+                              << "x.npy" << 2 << QStringList{"--perplexity", "10", "--iterations", "300"};
+    QTest::newRow("tsne 3-D word2vec") << "tsne"
+                                       << "v.txt" << 3 << QStringList{"--perplexity", "10", "--iterations", "250"};
+    QTest::newRow("umap npy") << "umap"
+                              << "x.npy" << 2
+                              << QStringList{"--n-neighbors", "10", "--min-dist", "0.2", "--iterations", "100"};
+    QTest::newRow("tsne with NaN, zero and duplicate rows")
+        << "tsne"
+        << "bad.npy" << 2 << QStringList{"--perplexity", "10", "--iterations", "250"};
+    QTest::newRow("umap with NaN, zero and duplicate rows") << "umap"
+                                                            << "bad.npy" << 2 << QStringList{"--iterations", "50"};
+    QTest::newRow("pca with NaN, zero and duplicate rows") << "pca"
+                                                           << "bad.npy" << 2 << QStringList{};
   }
   void projectWritesOneLinePerRow() {
     QFETCH(QString, method);
@@ -78,8 +90,19 @@ class TestProject : public QObject {
     QFETCH(QStringList, extra);
     const QString out = m_dir.filePath(method + QTest::currentDataTag() + ".tsv").replace(' ', '_');
     const QString metrics = out + ".json";
-    QStringList args{"project", "--vectors", m_dir.filePath(file), "--method", method, "--dims", QString::number(dims),
-                     "--seed", "3", "--save", out, "--metrics", metrics};
+    QStringList args{"project",
+                     "--vectors",
+                     m_dir.filePath(file),
+                     "--method",
+                     method,
+                     "--dims",
+                     QString::number(dims),
+                     "--seed",
+                     "3",
+                     "--save",
+                     out,
+                     "--metrics",
+                     metrics};
     args += extra;
     const auto r = runCli(args);
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -121,12 +144,24 @@ class TestProject : public QObject {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<int>("exit");
     QTest::newRow("no --vectors") << QStringList{"project", "--method", "pca", "--save", "o.tsv"} << 2;
-    QTest::newRow("unknown method") << QStringList{"project", "--vectors", "x.npy", "--method", "mds", "--save", "o.tsv"} << 2;
-    QTest::newRow("dims 4") << QStringList{"project", "--vectors", "x.npy", "--method", "pca", "--dims", "4", "--save", "o.tsv"} << 2;
-    QTest::newRow("perplexity not a number") << QStringList{"project", "--vectors", "x.npy", "--method", "tsne", "--perplexity", "abc", "--save", "o.tsv"} << 2;
-    QTest::newRow("perplexity too large for 120 rows") << QStringList{"project", "--vectors", "x.npy", "--method", "tsne", "--perplexity", "500", "--save", "o.tsv"} << 2;
-    QTest::newRow("missing file") << QStringList{"project", "--vectors", "nope.npy", "--method", "pca", "--save", "o.tsv"} << 1;
-    QTest::newRow("unknown flag") << QStringList{"project", "--vectors", "x.npy", "--method", "pca", "--save", "o.tsv", "--bogus"} << 2;
+    QTest::newRow("unknown method") << QStringList{"project", "--vectors", "x.npy", "--method",
+                                                   "mds",     "--save",    "o.tsv"}
+                                    << 2;
+    QTest::newRow("dims 4") << QStringList{"project", "--vectors", "x.npy",  "--method", "pca",
+                                           "--dims",  "4",         "--save", "o.tsv"}
+                            << 2;
+    QTest::newRow("perplexity not a number")
+        << QStringList{"project", "--vectors", "x.npy", "--method", "tsne", "--perplexity", "abc", "--save", "o.tsv"}
+        << 2;
+    QTest::newRow("perplexity too large for 120 rows")
+        << QStringList{"project", "--vectors", "x.npy", "--method", "tsne", "--perplexity", "500", "--save", "o.tsv"}
+        << 2;
+    QTest::newRow("missing file") << QStringList{"project", "--vectors", "nope.npy", "--method",
+                                                 "pca",     "--save",    "o.tsv"}
+                                  << 1;
+    QTest::newRow("unknown flag") << QStringList{"project", "--vectors", "x.npy", "--method",
+                                                 "pca",     "--save",    "o.tsv", "--bogus"}
+                                  << 2;
   }
   void projectErrors() {
     QFETCH(QStringList, args);
@@ -160,9 +195,9 @@ class TestProject : public QObject {
       QCOMPARE(f.size(), 4);
       QCOMPARE(f[0].toInt(), i + 1);
       const int id = f[1].toInt();
-      QVERIFY(id != 4 && id != 0);            // never the query, never the padding row
+      QVERIFY(id != 4 && id != 0);  // never the query, never the padding row
       QCOMPARE(f[2], QString("w%1").arg(id));
-      QCOMPARE(id % 4, 0);                     // planted cluster of w4: rows 0 mod 4
+      QCOMPARE(id % 4, 0);  // planted cluster of w4: rows 0 mod 4
       const double s = f[3].toDouble();
       if (i > 0) QVERIFY(extra.contains("euclidean") ? s >= previous : s <= previous);
       previous = s;
@@ -178,10 +213,14 @@ class TestProject : public QObject {
     QCOMPARE(runCli({"neighbors", "--vectors", m_dir.filePath("v.txt"), "--query", "zzz"}).exitCode, 1);
     QCOMPARE(runCli({"neighbors", "--vectors", m_dir.filePath("x.npy"), "--query", "w1"}).exitCode, 2);
     QCOMPARE(runCli({"neighbors", "--vectors", m_dir.filePath("x.npy")}).exitCode, 2);
-    QCOMPARE(runCli({"neighbors", "--vectors", m_dir.filePath("x.npy"), "--row", "1", "--exact", "--approximate"}).exitCode, 2);
+    QCOMPARE(
+        runCli({"neighbors", "--vectors", m_dir.filePath("x.npy"), "--row", "1", "--exact", "--approximate"}).exitCode,
+        2);
     QCOMPARE(runCli({"neighbors", "--vectors", m_dir.filePath("x.npy"), "--row", "999"}).exitCode, 1);
-    QCOMPARE(runCli({"neighbors", "--vectors", m_dir.filePath("bad.npy"), "--row", "6"}).exitCode, 1);  // all-zero row, cosine
-    QCOMPARE(runCli({"neighbors", "--vectors", m_dir.filePath("x.npy"), "--row", "1", "--metric", "manhattan"}).exitCode, 2);
+    QCOMPARE(runCli({"neighbors", "--vectors", m_dir.filePath("bad.npy"), "--row", "6"}).exitCode,
+             1);  // all-zero row, cosine
+    QCOMPARE(
+        runCli({"neighbors", "--vectors", m_dir.filePath("x.npy"), "--row", "1", "--metric", "manhattan"}).exitCode, 2);
   }
 
   void analogyRanksAndExcludesQueryWords() {

@@ -2,8 +2,8 @@
 // Seeded test data for the analysis tests: well-separated planted clusters, and the neighbour
 // purity of a layout (share of each point's nearest layout neighbours from its own cluster).
 #include <algorithm>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "engine/analysis/knn.h"
@@ -45,9 +45,8 @@ inline double purity(const Matrix& layout, const std::vector<int>& label, int k 
 
 inline bool bitEqual(const Matrix& a, const Matrix& b) {
   return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::equal(a.data(), a.data() + a.size(), b.data(), [](float u, float v) {
-           return std::memcmp(&u, &v, sizeof u) == 0;
-         });
+         std::equal(a.data(), a.data() + a.size(), b.data(),
+                    [](float u, float v) { return std::memcmp(&u, &v, sizeof u) == 0; });
 }
 
 }  // namespace embedscope::testing

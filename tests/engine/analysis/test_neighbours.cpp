@@ -30,16 +30,20 @@ Matrix randomMatrix(int n, int d, std::uint64_t seed) {
 }
 
 // Brute force in double: (score, row), best first.
-std::vector<std::pair<double, std::int64_t>> brute(const Matrix& data, const Eigen::RowVectorXf& q, Metric m, std::int64_t self) {
+std::vector<std::pair<double, std::int64_t>> brute(const Matrix& data, const Eigen::RowVectorXf& q, Metric m,
+                                                   std::int64_t self) {
   std::vector<std::pair<double, std::int64_t>> all;
   const Eigen::RowVectorXd qd = q.cast<double>();
   for (std::int64_t r = 0; r < data.rows(); ++r) {
     if (r == self) continue;
     const Eigen::RowVectorXd x = data.row(r).cast<double>();
     double s = 0;
-    if (m == Metric::Euclidean) s = (x - qd).norm();
-    else if (m == Metric::Dot) s = x.dot(qd);
-    else s = (x.norm() > 0 && qd.norm() > 0) ? x.dot(qd) / (x.norm() * qd.norm()) : 0.0;
+    if (m == Metric::Euclidean)
+      s = (x - qd).norm();
+    else if (m == Metric::Dot)
+      s = x.dot(qd);
+    else
+      s = (x.norm() > 0 && qd.norm() > 0) ? x.dot(qd) / (x.norm() * qd.norm()) : 0.0;
     all.emplace_back(s, r);
   }
   std::stable_sort(all.begin(), all.end(), [&](const auto& a, const auto& b) {
@@ -87,7 +91,8 @@ class TestNeighbours : public QObject {
           continue;
         }
         QCOMPARE(g->neighbours(q)[j], truth[static_cast<std::size_t>(j)].second);
-        QVERIFY(std::abs(g->neighbourScores(q)[j] - truth[static_cast<std::size_t>(j)].first) < 1e-4 * (1 + std::abs(truth[static_cast<std::size_t>(j)].first)));
+        QVERIFY(std::abs(g->neighbourScores(q)[j] - truth[static_cast<std::size_t>(j)].first) <
+                1e-4 * (1 + std::abs(truth[static_cast<std::size_t>(j)].first)));
       }
     }
   }
@@ -164,12 +169,12 @@ class TestNeighbours : public QObject {
   void analogyRanksBMinusAPlusC() {
     // man : king :: woman : queen, in a 4-D space where the relation is an exact offset.
     Matrix t(6, 4);
-    t << 1, 0, 0, 0.1f,   // 0 man
-        1, 0, 1, 0.1f,    // 1 king
-        0, 1, 0, 0.1f,    // 2 woman
-        0, 1, 1, 0.1f,    // 3 queen
+    t << 1, 0, 0, 0.1f,         // 0 man
+        1, 0, 1, 0.1f,          // 1 king
+        0, 1, 0, 0.1f,          // 2 woman
+        0, 1, 1, 0.1f,          // 3 queen
         0.2f, 0.1f, 0.9f, 0.f,  // 4 crown (close to king - man)
-        0, 0, 0, 1;       // 5 unrelated
+        0, 0, 0, 1;             // 5 unrelated
     auto r = analogy(t, AnalogyQuery{0, 1, 2}, 3);
     QVERIFY(r.isOk());
     QCOMPARE(r->front().first, std::int64_t(3));

@@ -4,8 +4,8 @@
 // GCC 12 reports false (maybe-)uninitialized warnings inside Eigen's AVX-512 intrinsics at -O2.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
-#include <QtTest>
 #include <Eigen/Eigenvalues>
+#include <QtTest>
 #include <cmath>
 
 #include "engine/analysis/pca.h"

@@ -59,8 +59,8 @@ class TestTrust : public QObject {
       high(i, 0) = float(i);
       low(i, 0) = float(i);
     }
-    low(0, 0) = 9.4f;  // 0 moves next to 9's old place
-    low(9, 0) = -0.4f; // 9 moves next to 0's old place
+    low(0, 0) = 9.4f;   // 0 moves next to 9's old place
+    low(9, 0) = -0.4f;  // 9 moves next to 0's old place
     TrustOptions o;
     o.k = 1;
     auto r = trustMetrics(high, low, o);
@@ -70,7 +70,8 @@ class TestTrust : public QObject {
     // Point 1 -> 2 (0 moved away): rank 2 -> 1. Point 8 -> 7 (0 at 1.4 is farther): rank 1 -> 0
     // but ties: 7 and 9 are both at distance 1 from 8 in high; 7 is the lower row, rank 1.
     // Total 15; trust = 1 - 2 / (n k (2n - 3k - 1)) * 15 = 1 - 2/(10*1*16)*15.
-    QVERIFY2(std::abs(r->trustworthiness - (1.0 - 30.0 / 160.0)) < 1e-12, qPrintable(QString::number(r->trustworthiness, 'g', 12)));
+    QVERIFY2(std::abs(r->trustworthiness - (1.0 - 30.0 / 160.0)) < 1e-12,
+             qPrintable(QString::number(r->trustworthiness, 'g', 12)));
   }
 
   void matchesScikitLearn() {
@@ -100,7 +101,8 @@ class TestTrust : public QObject {
         {hi, lo});
     if (py.out.trimmed() == "skip" || py.exitCode != 0) QSKIP("scikit-learn is not available");
     const double ref = py.out.trimmed().toDouble();
-    QVERIFY2(std::abs(ref - r->trustworthiness) < 1e-6, qPrintable(QString("%1 vs sklearn %2").arg(r->trustworthiness).arg(ref)));
+    QVERIFY2(std::abs(ref - r->trustworthiness) < 1e-6,
+             qPrintable(QString("%1 vs sklearn %2").arg(r->trustworthiness).arg(ref)));
   }
 
   void sampledEstimateIsClose() {
