@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/io/session_file.h"
+#include "engine/io/vectors.h"
 
 using namespace embedscope;
 using namespace embedscope::io;
@@ -23,6 +24,7 @@ SessionFile sample() {
   const std::int64_t ids[4] = {0, 1, 4, 2};
   s.setArray("task/cursor", NdArray::fromInt64({4}, ids));
   s.setText("empty", "");
+  s.setUInt64s("task/rng", {~0ull, 1, 0x9E3779B97F4A7C15ull, 0});
   return s;
 }
 }  // namespace
@@ -50,6 +52,9 @@ class TestSessionFile : public QObject {
     QCOMPARE((*w)(2, 1), std::nextafter(1.0f, 2.0f));
     QCOMPARE(back->keysWithPrefix("config/"), std::vector<std::string>{"config/layer"});
     QVERIFY(!back->matrix("missing").isOk());
+    QCOMPARE(*back->int64s("task/cursor"), (std::vector<std::int64_t>{0, 1, 4, 2}));
+    QCOMPARE(*back->uint64s("task/rng"), (std::vector<std::uint64_t>{~0ull, 1, 0x9E3779B97F4A7C15ull, 0}));
+    QVERIFY(!back->uint64s("task/cursor").isOk());  // int64, not uint64
   }
 
   void everyTruncationIsAnError() {
@@ -86,6 +91,21 @@ class TestSessionFile : public QObject {
     auto r = decodeSessionFile(bytes.data(), bytes.size(), "t");
     QVERIFY(!r.isOk());
     QVERIFY2(r.status().message().find("more than the file can hold") != std::string::npos, r.status().message().c_str());
+  }
+
+  void readVectorsOpensTheSessionTable() {
+    QTemporaryDir dir;
+    const std::string p = dir.filePath("run.embscope").toStdString();
+    SessionFile s = sample();
+    s.setText(session_keys::kVocabulary, "[PAD]\n[UNK]\nthe\ncat\nsat\n");
+    QVERIFY(writeSessionFile(p, s).isOk());
+    auto v = readVectors(p);
+    QVERIFY2(v.isOk(), v.status().message().c_str());
+    QCOMPARE(v->rows(), std::int64_t(5));
+    QCOMPARE(v->tokens[3], std::string("cat"));
+    QCOMPARE(v->paddingRow.value_or(-1), std::int64_t(0));
+    QCOMPARE(v->format, std::string("session"));
+    QCOMPARE(readVectors(p + "::optimizer/m").status().code(), StatusCode::DataError);
   }
 
   void saveReplacesAtomically() {
