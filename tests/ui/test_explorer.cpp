@@ -164,14 +164,14 @@ class TestExplorer : public QObject {
       QTest::keyClicks(out, "48");
       w.setDarkPalette(true);
       w.explorer()->setColorBy("norm");
-      w.resize(1234, 777);
+      w.resize(720, 540);  // within the offscreen screen (800x600), so restoreGeometry keeps it
       w.close();
     }
     MainWindow again;
     QCOMPARE(again.findChild<QLineEdit*>("field_output_dim")->text(), QString("48"));
     QVERIFY(again.darkPalette());
     QCOMPARE(again.explorer()->colorBy(), QString("norm"));
-    QCOMPARE(again.size(), QSize(1234, 777));
+    QCOMPARE(again.size(), QSize(720, 540));
     again.setDarkPalette(false);
     QSettings().clear();
   }
@@ -191,8 +191,15 @@ class TestExplorer : public QObject {
       coords(i, 2) = 0;
     }
     c.setPoints(ids, coords, false);
-    c.repaint();
+    const QPixmap shot = c.grab();  // paints through paintEvent, exposed or not
     QVERIFY(c.lastRasterMs() > 0);
+    // Points were drawn: many pixels differ from the background.
+    const QImage img = shot.toImage();
+    const QRgb bg = img.pixel(2, 2);
+    int drawn = 0;
+    for (int y = 0; y < img.height(); y += 4)
+      for (int x = 0; x < img.width(); x += 4) drawn += img.pixel(x, y) != bg;
+    QVERIFY2(drawn > 1000, qPrintable(QString::number(drawn)));
     qInfo("100k points raster: %.1f ms", c.lastRasterMs());
   }
 };
