@@ -221,7 +221,10 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
     if (r1 - r0 > 1) {  // the row of largest magnitude in the bucket stands for it
       float best = -1;
       for (std::int64_t r = r0; r < r1; ++r) {
-        float n = m.row(r).cwiseAbs().maxCoeff();
+        // A plain loop: Eigen's vectorised maxCoeff trips GCC 12's maybe-uninitialized on AVX-512.
+        float n = 0;
+        const float* rp = m.data() + r * m.cols();
+        for (Eigen::Index c = 0; c < m.cols(); ++c) n = std::max(n, std::fabs(rp[c]));
         if (n > best) best = n, shown = r;
       }
     }

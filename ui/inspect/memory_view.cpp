@@ -51,12 +51,10 @@ void MemoryBars::setPlan(const PlanRecord* plan) {
 QColor MemoryBars::colourFor(const QString& a) {
   if (a == "table") return QColor(31, 119, 180);
   if (a.startsWith("gradient")) return QColor(255, 127, 14);
-  if (a.startsWith("slot:")) {
-    // Each slot its own shade of green/purple so m and v are told apart.
-    static const QColor slots[] = {QColor(44, 160, 44), QColor(148, 103, 189), QColor(23, 190, 207),
-                                   QColor(188, 189, 34)};
-    return slots[qHash(a) % 4];
-  }
+  // Each optimizer slot its own colour so Adam's m and v are told apart.
+  if (a == "slot:m" || a == "slot:momentum" || a == "slot:accumulator") return QColor(44, 160, 44);
+  if (a == "slot:v" || a == "slot:velocity") return QColor(148, 103, 189);
+  if (a.startsWith("slot:")) return QColor(23, 190, 207);
   if (a.startsWith("batch") || a.startsWith("staging")) return QColor(140, 86, 75);
   return QColor(127, 127, 127);
 }
