@@ -40,8 +40,16 @@ double denseSoftmaxLoss(const Matrix& pooled, const compute::DenseHead& head, co
                         Matrix* dPooled, compute::DenseHead* headGrad, std::int64_t* correct) {
   const Eigen::Index batch = pooled.rows();
   const Eigen::Index classes = head.kernel.cols();
-  Matrix logits = pooled * head.kernel;
-  logits.rowwise() += head.bias.row(0);
+  const Eigen::Index dim = pooled.cols();
+  // Plain loops rather than Eigen products: the head is tiny (D x C), and GCC 12 raises false
+  // uninitialized warnings inside Eigen's AVX-512 product kernels, which -Werror turns into errors.
+  Matrix logits(batch, classes);
+  for (Eigen::Index b = 0; b < batch; ++b)
+    for (Eigen::Index c = 0; c < classes; ++c) {
+      float z = head.bias(0, c);
+      for (Eigen::Index k = 0; k < dim; ++k) z += pooled(b, k) * head.kernel(k, c);
+      logits(b, c) = z;
+    }
   double loss = 0.0;
   std::int64_t right = 0;
   Matrix dLogits(batch, classes);
@@ -69,10 +77,24 @@ double denseSoftmaxLoss(const Matrix& pooled, const compute::DenseHead& head, co
   }
   if (correct) *correct = right;
   if (headGrad) {
-    headGrad->kernel.noalias() = pooled.transpose() * dLogits;
-    headGrad->bias = dLogits.colwise().sum();
+    headGrad->kernel.setZero(dim, classes);
+    headGrad->bias.setZero(1, classes);
+    for (Eigen::Index b = 0; b < batch; ++b)
+      for (Eigen::Index c = 0; c < classes; ++c) {
+        const float g = dLogits(b, c);
+        headGrad->bias(0, c) += g;
+        for (Eigen::Index k = 0; k < dim; ++k) headGrad->kernel(k, c) += pooled(b, k) * g;
+      }
   }
-  if (dPooled) dPooled->noalias() = dLogits * head.kernel.transpose();
+  if (dPooled) {
+    dPooled->resize(batch, dim);
+    for (Eigen::Index b = 0; b < batch; ++b)
+      for (Eigen::Index k = 0; k < dim; ++k) {
+        float g = 0.0f;
+        for (Eigen::Index c = 0; c < classes; ++c) g += dLogits(b, c) * head.kernel(k, c);
+        (*dPooled)(b, k) = g;
+      }
+  }
   return loss / static_cast<double>(batch);
 }
 
