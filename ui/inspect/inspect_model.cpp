@@ -142,6 +142,7 @@ Status InspectModel::build(const StepSetup& setup, compute::EngineChoice engine)
   m_step = 0;
   m_table = std::make_shared<const Matrix>(m_initialTable);
   m_previous.reset();
+  m_lastRowDelta.clear();
   m_everTouched.assign(static_cast<size_t>(m_layer.inputDim), 0);
   return Status::ok();
 }
@@ -248,6 +249,7 @@ Result<StepRecord> InspectModel::next() {
   Result<double> applied = m_backend->applyGradient(grad, dense, &stats);
   if (!applied.isOk()) return applied.status();
   EMBEDSCOPE_TRY(m_backend->readRows(grad.rows, r.rowsAfter));
+  m_lastRowDelta = stats.empty() ? std::vector<float>{} : stats.front().rowDelta;  // the table comes first
 
   auto table = std::make_shared<Matrix>();
   EMBEDSCOPE_TRY(m_backend->readTable(*table));
@@ -271,6 +273,7 @@ MatrixFrame InspectModel::frame() const {
   f.table = m_table;
   f.previous = m_previous;
   f.everTouched = m_everTouched;
+  f.rowDelta = m_lastRowDelta;
   f.step = m_step;
   f.optimizer = m_setup.optimizer;
   f.lazy = m_setup.lazy;

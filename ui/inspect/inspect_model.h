@@ -74,6 +74,7 @@ class InspectModel : public StepEngine {
   std::shared_ptr<const Matrix> m_table;
   std::shared_ptr<const Matrix> m_previous;
   std::vector<std::uint8_t> m_everTouched;
+  std::vector<float> m_lastRowDelta;
   std::optional<StepRecord> m_last;
 };
 

@@ -117,7 +117,15 @@ void MatrixView::setFrame(MatrixFrame frame) {
   m_delta.clear();
   m_rowsMoved = m_untouchedMoved = 0;
   const auto& hl = m_heatmap->highlightedRows();
-  if (t && m_frame.previous && m_frame.previous->rows() == t->rows() && m_frame.previous->cols() == t->cols()) {
+  if (t && static_cast<Eigen::Index>(m_frame.rowDelta.size()) == t->rows()) {
+    m_delta = m_frame.rowDelta;
+    for (Eigen::Index r = 0; r < t->rows(); ++r) {
+      if (m_delta[static_cast<size_t>(r)] == 0) continue;
+      ++m_rowsMoved;
+      if (!std::binary_search(hl.begin(), hl.end(), static_cast<std::int64_t>(r))) ++m_untouchedMoved;
+    }
+    m_heatmap->setStrip(tr("|Δ| step"), m_delta, QColor(214, 39, 40));
+  } else if (t && m_frame.previous && m_frame.previous->rows() == t->rows() && m_frame.previous->cols() == t->cols()) {
     m_delta.resize(static_cast<size_t>(t->rows()));
     for (Eigen::Index r = 0; r < t->rows(); ++r) {
       float d = rowDistance(*t, *m_frame.previous, r);
@@ -156,6 +164,25 @@ void MatrixView::setFrame(MatrixFrame frame) {
     }
   }
   m_summary->setText(s);
+}
+
+void MatrixView::setSnapshot(const std::shared_ptr<const session::Snapshot>& snapshot, const QString& optimizer,
+                             bool lazy) {
+  if (!snapshot) return;
+  MatrixFrame f;
+  f.table = std::shared_ptr<const Matrix>(snapshot, &snapshot->table);  // aliasing: no copy
+  f.lastBatchIds = snapshot->rowsTouched;
+  f.gradientRows = snapshot->rowsTouched;
+  f.rowDelta = snapshot->rowDelta;
+  f.step = snapshot->globalStep;
+  f.optimizer = optimizer;
+  f.lazy = lazy;
+  if (static_cast<Eigen::Index>(m_seenTouched.size()) != snapshot->table.rows())
+    m_seenTouched.assign(static_cast<size_t>(snapshot->table.rows()), 0);
+  for (std::int64_t r : snapshot->rowsTouched)
+    if (r >= 0 && r < static_cast<std::int64_t>(m_seenTouched.size())) m_seenTouched[static_cast<size_t>(r)] = 1;
+  f.everTouched = m_seenTouched;
+  setFrame(std::move(f));
 }
 
 void MatrixView::setInitializer(const Matrix& initialTable, InitializerDensity density) {

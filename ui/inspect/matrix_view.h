@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/core/matrix.h"
+#include "engine/session/trainer.h"
 
 class QCPBars;
 class QCPGraph;
@@ -28,6 +29,7 @@ struct MatrixFrame {
   std::vector<std::int64_t> lastBatchIds;        // every id the last step looked up (duplicates fine)
   std::vector<std::int64_t> gradientRows;        // rows with a gradient in the last step
   std::vector<float> gradientNorms;              // L2 norm per gradientRows entry
+  std::vector<float> rowDelta;                   // per row |delta| from the engine (UpdateStats); empty = from previous
   std::vector<std::uint8_t> everTouched;         // per row: looked up at least once so far; empty = unknown
   std::int64_t step = 0;
   QString optimizer;                             // e.g. "adam"
@@ -48,6 +50,9 @@ class MatrixView : public QWidget {
   explicit MatrixView(QWidget* parent = nullptr);
 
   void setFrame(MatrixFrame frame);
+  // A training snapshot from the main window's trainer. Rows are "cold" until a snapshot names
+  // them (steps between snapshots are not seen), which the summary says.
+  void setSnapshot(const std::shared_ptr<const session::Snapshot>& snapshot, const QString& optimizer, bool lazy);
   const MatrixFrame& frame() const { return m_frame; }
   // The freshly initialised table and the formula it was drawn from.
   void setInitializer(const Matrix& initialTable, InitializerDensity density);
@@ -73,6 +78,7 @@ class MatrixView : public QWidget {
   std::int64_t m_untouchedMoved = 0;
   std::vector<double> m_histDensity;
   std::vector<double> m_formulaDensity;
+  std::vector<std::uint8_t> m_seenTouched;  // accumulated over snapshots
 };
 
 }  // namespace embedscope::ui::inspect

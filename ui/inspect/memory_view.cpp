@@ -248,11 +248,15 @@ WhatIf MemoryView::whatIf() const {
   w.lazy = m_updates->currentText() == "lazy";
   w.engine = m_engine->currentText();
   w.batchSize = m_batchSize->value();
+  w.task = m_task;
+  w.sequenceLength = m_sequenceLength;
   return w;
 }
 
 void MemoryView::setWhatIf(const WhatIf& w) {
   m_blockReplan = true;
+  m_task = w.task;
+  m_sequenceLength = w.sequenceLength;
   m_inputDim->setValue(static_cast<int>(std::min<std::int64_t>(w.inputDim, m_inputDim->maximum())));
   m_outputDim->setValue(static_cast<int>(w.outputDim));
   m_optimizer->setCurrentText(w.optimizer);

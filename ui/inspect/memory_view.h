@@ -24,6 +24,7 @@ struct WhatIf {
   QString optimizer = "adam";  // Keras names: sgd, rmsprop, adam, adamw, adagrad, ftrl
   bool lazy = false;
   QString engine = "auto";  // auto | cpu | vulkan
+  QString task = "regression";  // regression | classify | skipgram (what the batch buffers hold)
   int batchSize = 32;
   int sequenceLength = 10;
 };
@@ -75,6 +76,8 @@ class MemoryView : public QWidget {
   std::vector<std::optional<std::uint64_t>> m_measured;
   std::int64_t m_fitLimit = 0;
   bool m_blockReplan = false;
+  QString m_task = "regression";
+  int m_sequenceLength = 10;
   QSpinBox* m_inputDim = nullptr;
   QSpinBox* m_outputDim = nullptr;
   QComboBox* m_optimizer = nullptr;

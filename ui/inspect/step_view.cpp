@@ -248,7 +248,9 @@ Status StepView::resetEngine() {
   m_record.reset();
   refreshStage();
   if (!m_engine) return Status::ok();
-  return m_engine->reset(setup());
+  Status s = m_engine->reset(setup());
+  if (s.isOk()) emit engineReset();
+  return s;
 }
 
 Status StepView::nextStep() {

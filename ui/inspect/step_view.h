@@ -83,6 +83,8 @@ class StepView : public QWidget {
 
  signals:
   void stepped(qint64 step);
+  // After the engine was rebuilt from the setup (a changed control, Reset, a lesson opened).
+  void engineReset();
   void stageShown(int stage);
   void lessonOpened(const QString& title);
 
