@@ -26,7 +26,7 @@ inline void addRegularizerGradient(const RegularizerSpec& spec, const Matrix& x,
 }
 
 // Activity regularization of an output with Keras shape `shape` (ids.shape + (D,)) held
-// row-major in `out`: returns reg(out) / shape[0] (batch size; 1 for a rank-1 output) and, when
+// row-major in `out`: returns reg(out) / shape[0] (the batch size, as Keras divides) and, when
 // dOut is given, adds its gradient there. orthogonal_regularizer needs a rank-2 output, else
 // InvalidArgument "Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape=(4, 10, 8)".
 Result<double> activityRegularization(const RegularizerSpec& spec, const float* out,

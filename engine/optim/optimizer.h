@@ -82,6 +82,9 @@ class Optimizer {
   // Updates one row of width n: w, its slots at that row, g (nullptr = zero gradient, a row
   // untouched this step in dense mode).
   virtual void updateRow(float* w, float* const* slotRows, const float* g, std::int64_t n) const = 0;
+  // True when a zero gradient leaves a row and its slots exactly as they were (SGD without
+  // momentum, Adagrad): dense mode may then skip untouched rows with the same result.
+  virtual bool untouchedRowsUnchanged() const { return false; }
 
   OptimizerConfig m_config;
   std::vector<Var> m_vars;
