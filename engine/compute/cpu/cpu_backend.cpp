@@ -105,7 +105,7 @@ Status CpuBackend::importState(const std::vector<std::pair<std::string, Matrix>>
       if (value.size() != 1) return Status::dataError("checkpoint entry 'iterations' is not a scalar");
       m_optimizer->setIterations(static_cast<std::int64_t>(value(0, 0)));
     } else {
-      const auto slash = name.find('/');
+      const auto slash = name.rfind('/');  // variable names may hold '/', slot names do not
       if (slash == std::string::npos) return Status::dataError("unknown checkpoint entry '" + name + "'");
       const std::string var = name.substr(0, slash), slotName = name.substr(slash + 1);
       Matrix* dst = nullptr;
