@@ -160,6 +160,31 @@ std::string DeviceInfo::memoryDescription() const {
   return "device memory";
 }
 
+std::vector<MemoryTypeInfo> preferredMemoryTypes(const DeviceInfo& info, MemoryPlace place) {
+  const std::uint32_t DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
+  const std::uint32_t HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  const bool dgpu = info.type == DeviceType::Discrete || info.type == DeviceType::Virtual;
+  std::vector<std::uint32_t> prefs;
+  if (place == MemoryPlace::Device) prefs = dgpu ? std::vector<std::uint32_t>{DL, DL | HV} : std::vector<std::uint32_t>{DL | HV, DL};
+  else prefs = {HV | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, HV};
+  std::vector<MemoryTypeInfo> out;
+  for (std::uint32_t want : prefs)
+    for (const auto& t : info.memoryTypes) {
+      if ((t.propertyFlags & want) != want) continue;
+      // On a dGPU, device placement skips the small host-visible BAR window while plain DL exists;
+      // host placement keeps to system RAM (non-device-local heaps) when there is one.
+      if (place == MemoryPlace::Device && dgpu && want == DL && (t.propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
+        continue;
+      if (std::any_of(out.begin(), out.end(), [&](const MemoryTypeInfo& o) { return o.index == t.index; })) continue;
+      out.push_back(t);
+    }
+  if (place == MemoryPlace::Host && dgpu)
+    std::stable_partition(out.begin(), out.end(), [&](const MemoryTypeInfo& t) {
+      return t.heapIndex < info.heaps.size() && !info.heaps[t.heapIndex].deviceLocal;
+    });
+  return out;
+}
+
 DeviceInfo probeDevice(VkPhysicalDevice pd, std::uint32_t index) {
   DeviceInfo info;
   info.index = index;

@@ -89,6 +89,16 @@ struct DeviceInfo {
   std::string memoryDescription() const;
 };
 
+// Where a buffer should live. Device: the fastest memory for kernels (DEVICE_LOCAL, mapped
+// directly when the device also makes it host-visible, as UMA and lavapipe do). Host: host-visible
+// coherent memory the kernels reach over the bus (the "host-visible" placement decision).
+enum class MemoryPlace { Device, Host };
+
+// Memory types acceptable for a place, best first (ggml-style preference lists). Only coherent
+// host-visible types are ever mapped, so no flush/invalidate bookkeeping is needed. The planner and
+// the allocator share this, so the plan names the type the allocator will take.
+std::vector<MemoryTypeInfo> preferredMemoryTypes(const DeviceInfo& info, MemoryPlace place);
+
 // Every physical device the loader reports, in enumeration order. An error only when Vulkan
 // itself is missing (no loader, no ICD): zero devices is an empty list.
 Result<std::vector<DeviceInfo>> enumerateDevices();

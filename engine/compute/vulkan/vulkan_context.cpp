@@ -97,28 +97,9 @@ VulkanContext::~VulkanContext() {
 
 Result<Allocation> VulkanContext::allocate(const VkMemoryRequirements& req, MemoryPlace place) {
   if (m_lost) return Status::unavailable("the Vulkan device was lost");
-  // Preference lists in the style of ggml's: the first acceptable flag set wins. Only coherent
-  // host-visible types are mapped, so no flush/invalidate bookkeeping is needed.
-  const std::uint32_t DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
-  const std::uint32_t HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-  std::vector<std::uint32_t> prefs;
-  if (place == MemoryPlace::Device) {
-    // On UMA/CPU devices device-local memory is host-visible too: map it directly.
-    if (!isRealGpu(m_info.type) || m_info.type == DeviceType::Integrated) prefs = {DL | HV, DL, HV};
-    else prefs = {DL, DL | HV, HV};
-  } else {
-    prefs = {HV | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, HV};
-  }
-  const std::uint64_t heapCount = m_info.heaps.size();
-  for (std::uint32_t want : prefs) {
-    for (const auto& t : m_info.memoryTypes) {
-      if (!(req.memoryTypeBits & (1u << t.index))) continue;
-      if ((t.propertyFlags & want) != want) continue;
-      // For Device placement on a dGPU, skip the small host-visible BAR window when plain DL exists.
-      if (place == MemoryPlace::Device && want == DL && isRealGpu(m_info.type) &&
-          m_info.type != DeviceType::Integrated && (t.propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
-        continue;
-      if (t.heapIndex >= heapCount) continue;
+  for (const auto& t : preferredMemoryTypes(m_info, place)) {
+    if (!(req.memoryTypeBits & (1u << t.index))) continue;
+    {
       if (injectFault(FaultKind::Alloc))
         return Status::unavailable("vkAllocateMemory of " + std::to_string(req.size) +
                                    " bytes: VK_ERROR_OUT_OF_DEVICE_MEMORY (injected by EMBEDSCOPE_FAULT)");

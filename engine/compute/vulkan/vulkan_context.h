@@ -19,11 +19,6 @@
 
 namespace embedscope::vk {
 
-// Where a buffer should live. Device: the fastest memory for kernels (DEVICE_LOCAL, mapped
-// directly when the device also makes it host-visible, as UMA and lavapipe do). Host: host-visible
-// coherent memory the kernels reach over the bus (the "host-visible" placement decision).
-enum class MemoryPlace { Device, Host };
-
 struct Allocation {
   VkDeviceMemory memory = VK_NULL_HANDLE;
   std::uint32_t memoryTypeIndex = 0;
