@@ -12,8 +12,18 @@
 #include "engine/layer/layer_config.h"
 #include "engine/optim/optimizer_config.h"
 #include "engine/session/trainer.h"
+#include "ui/training/training_types.h"
 
 namespace embedscope::ui::inspect {
+
+// A table at one step as the Matrix view draws it, from either snapshot type, without a copy.
+struct TableSnapshot {
+  std::shared_ptr<const Matrix> table;
+  std::vector<std::int64_t> rowsTouched;  // ascending
+  std::vector<float> rowDelta;            // per row |delta| of the last step; empty if unknown
+  std::int64_t step = 0;
+  bool touchedIsLastStep = true;          // false: rows touched since the previous snapshot
+};
 
 class InspectorContext : public QObject {
   Q_OBJECT
@@ -25,7 +35,7 @@ class InspectorContext : public QObject {
   compute::EngineChoice engine() const { return m_engine; }
   int batchSize() const { return m_batchSize; }
   int sequenceLength() const { return m_sequenceLength; }
-  const std::shared_ptr<const session::Snapshot>& lastSnapshot() const { return m_snapshot; }
+  const TableSnapshot& lastSnapshot() const { return m_snapshot; }
 
  public slots:
   // The layer panel's configuration (the Memory view's what-if starts from it).
@@ -46,9 +56,21 @@ class InspectorContext : public QObject {
     m_sequenceLength = sequenceLength;
     emit layerConfigChanged();
   }
-  // A training snapshot (the table after a step, the rows it touched, per-row |delta|). Shared and
-  // immutable: the Matrix view draws it without copying.
-  void publishSnapshot(std::shared_ptr<const embedscope::session::Snapshot> snapshot) {
+  // A training snapshot from the engine's Trainer (the table after a step, the rows it touched,
+  // per-row |delta|). Shared and immutable: the Matrix view draws it without copying.
+  void publishSnapshot(const std::shared_ptr<const embedscope::session::Snapshot>& s) {
+    if (!s) return;
+    publish({std::shared_ptr<const Matrix>(s, &s->table), s->rowsTouched, s->rowDelta, s->globalStep, true});
+  }
+  // The main window's TrainingController snapshot (rows touched since the previous snapshot).
+  void publishEmbeddingSnapshot(const embedscope::ui::SnapshotPtr& s) {
+    if (!s) return;
+    TableSnapshot t{std::shared_ptr<const Matrix>(s, &s->table), {}, {}, s->step, false};
+    for (size_t r = 0; r < s->touched.size(); ++r)
+      if (s->touched[r]) t.rowsTouched.push_back(static_cast<std::int64_t>(r));
+    publish(std::move(t));
+  }
+  void publish(embedscope::ui::inspect::TableSnapshot snapshot) {
     m_snapshot = std::move(snapshot);
     emit snapshotReady(m_snapshot);
   }
@@ -58,7 +80,7 @@ class InspectorContext : public QObject {
 
  signals:
   void layerConfigChanged();
-  void snapshotReady(const std::shared_ptr<const embedscope::session::Snapshot>& snapshot);
+  void snapshotReady(const embedscope::ui::inspect::TableSnapshot& snapshot);
   void measuredUse(const std::vector<std::optional<std::uint64_t>>& perHeap);
 
  private:
@@ -72,7 +94,7 @@ class InspectorContext : public QObject {
   compute::EngineChoice m_engine = compute::EngineChoice::Auto;
   int m_batchSize = 32;
   int m_sequenceLength = 10;
-  std::shared_ptr<const session::Snapshot> m_snapshot;
+  TableSnapshot m_snapshot;
 };
 
 }  // namespace embedscope::ui::inspect

@@ -52,8 +52,17 @@ Result<EngineComparison> compareEngines(const StepSetup& setup, int steps) {
 
 }  // namespace
 
+InspectorViews createInspectorTabs(QTabWidget* tabs) {
+  auto* ctx = new InspectorContext(tabs);
+  ctx->setObjectName("inspectorContext");
+  InspectorViews v = createInspectorTabs(tabs, *ctx);
+  v.context = ctx;
+  return v;
+}
+
 InspectorViews createInspectorTabs(QTabWidget* tabs, InspectorContext& ctx) {
   InspectorViews v;
+  v.context = &ctx;
   v.model = std::make_shared<InspectModel>();
   v.mask = new MaskView(tabs);
   v.memory = new MemoryView(tabs);
@@ -106,8 +115,9 @@ InspectorViews createInspectorTabs(QTabWidget* tabs, InspectorContext& ctx) {
 
   // Matrix: the main window's training snapshots.
   QObject::connect(&ctx, &InspectorContext::snapshotReady, matrix,
-                   [matrix, &ctx](const std::shared_ptr<const session::Snapshot>& s) {
-                     matrix->setSnapshot(s, QString::fromStdString(ctx.optimizerConfig().name),
+                   [matrix, &ctx](const TableSnapshot& s) {
+                     matrix->setSnapshot(s.table, s.rowsTouched, s.rowDelta, s.step, s.touchedIsLastStep,
+                                         QString::fromStdString(ctx.optimizerConfig().name),
                                          ctx.optimizerConfig().updates == UpdateMode::Lazy);
                    });
 

@@ -27,8 +27,11 @@ struct InspectorViews {
   StepView* step = nullptr;
   EnginesView* engines = nullptr;
   std::shared_ptr<InspectModel> model;  // the step-through's model, which the Mask view runs too
+  InspectorContext* context = nullptr;
 };
 
 InspectorViews createInspectorTabs(QTabWidget* tabs, InspectorContext& ctx);
+// The same with a context of its own (a child of tabs, returned in .context) for the caller to feed.
+InspectorViews createInspectorTabs(QTabWidget* tabs);
 
 }  // namespace embedscope::ui::inspect

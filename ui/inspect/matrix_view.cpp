@@ -36,6 +36,7 @@ MatrixView::MatrixView(QWidget* parent) : QWidget(parent) {
   setObjectName("matrixView");
   m_heatmap = new HeatmapWidget(this);
   m_heatmap->setObjectName("matrixHeatmap");
+  m_heatmap->setRowPixels(4);  // the zoom slider's starting value, 2^2
   m_summary = new QLabel(this);
   m_summary->setObjectName("matrixSummary");
   m_summary->setWordWrap(true);
@@ -145,11 +146,12 @@ void MatrixView::setFrame(MatrixFrame frame) {
     m_heatmap->setStrip(tr("‖grad‖"), std::move(g), QColor(255, 127, 14));
   }
 
-  QString s = tr("<b>Step %1</b>: %2 × %3 table, %4 rows looked up by the last step (highlighted)")
+  QString s = tr("<b>Step %1</b>: %2 × %3 table, %4 rows %5 (highlighted)")
                   .arg(m_frame.step)
                   .arg(t ? t->rows() : 0)
                   .arg(t ? t->cols() : 0)
-                  .arg(hl.size());
+                  .arg(hl.size())
+                  .arg(m_frame.touchedIsLastStep ? tr("looked up by the last step") : tr("touched since the previous snapshot"));
   if (!m_frame.everTouched.empty()) s += tr(", %1 cold rows never looked up (greyed)").arg(coldCount);
   if (!m_delta.empty()) {
     s += tr(". <b>%1</b> rows moved in the last update, <b>%2</b> of them not in the batch").arg(m_rowsMoved).arg(m_untouchedMoved);
@@ -166,20 +168,21 @@ void MatrixView::setFrame(MatrixFrame frame) {
   m_summary->setText(s);
 }
 
-void MatrixView::setSnapshot(const std::shared_ptr<const session::Snapshot>& snapshot, const QString& optimizer,
-                             bool lazy) {
-  if (!snapshot) return;
+void MatrixView::setSnapshot(const std::shared_ptr<const Matrix>& table, const std::vector<std::int64_t>& rowsTouched,
+                             const std::vector<float>& rowDelta, std::int64_t step, bool touchedIsLastStep,
+                             const QString& optimizer, bool lazy) {
+  if (!table) return;
   MatrixFrame f;
-  f.table = std::shared_ptr<const Matrix>(snapshot, &snapshot->table);  // aliasing: no copy
-  f.lastBatchIds = snapshot->rowsTouched;
-  f.gradientRows = snapshot->rowsTouched;
-  f.rowDelta = snapshot->rowDelta;
-  f.step = snapshot->globalStep;
+  f.table = table;
+  f.lastBatchIds = rowsTouched;
+  f.rowDelta = rowDelta;
+  f.step = step;
+  f.touchedIsLastStep = touchedIsLastStep;
   f.optimizer = optimizer;
   f.lazy = lazy;
-  if (static_cast<Eigen::Index>(m_seenTouched.size()) != snapshot->table.rows())
-    m_seenTouched.assign(static_cast<size_t>(snapshot->table.rows()), 0);
-  for (std::int64_t r : snapshot->rowsTouched)
+  if (static_cast<Eigen::Index>(m_seenTouched.size()) != table->rows())
+    m_seenTouched.assign(static_cast<size_t>(table->rows()), 0);
+  for (std::int64_t r : rowsTouched)
     if (r >= 0 && r < static_cast<std::int64_t>(m_seenTouched.size())) m_seenTouched[static_cast<size_t>(r)] = 1;
   f.everTouched = m_seenTouched;
   setFrame(std::move(f));

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "engine/core/matrix.h"
-#include "engine/session/trainer.h"
 
 class QCPBars;
 class QCPGraph;
@@ -32,6 +31,7 @@ struct MatrixFrame {
   std::vector<float> rowDelta;                   // per row |delta| from the engine (UpdateStats); empty = from previous
   std::vector<std::uint8_t> everTouched;         // per row: looked up at least once so far; empty = unknown
   std::int64_t step = 0;
+  bool touchedIsLastStep = true;                 // false: lastBatchIds = rows touched since the previous frame
   QString optimizer;                             // e.g. "adam"
   bool lazy = false;
 };
@@ -52,7 +52,9 @@ class MatrixView : public QWidget {
   void setFrame(MatrixFrame frame);
   // A training snapshot from the main window's trainer. Rows are "cold" until a snapshot names
   // them (steps between snapshots are not seen), which the summary says.
-  void setSnapshot(const std::shared_ptr<const session::Snapshot>& snapshot, const QString& optimizer, bool lazy);
+  void setSnapshot(const std::shared_ptr<const Matrix>& table, const std::vector<std::int64_t>& rowsTouched,
+                   const std::vector<float>& rowDelta, std::int64_t step, bool touchedIsLastStep,
+                   const QString& optimizer, bool lazy);
   const MatrixFrame& frame() const { return m_frame; }
   // The freshly initialised table and the formula it was drawn from.
   void setInitializer(const Matrix& initialTable, InitializerDensity density);

@@ -62,27 +62,26 @@ Result<PlanRecord> EnginePlanner::plan(const WhatIf& w) {
   req.task = w.task.toStdString();
   req.batchSize = w.batchSize;
   req.sequenceLength = w.sequenceLength;
-  auto planOnCpu = [&](const std::string& why) -> Result<PlanRecord> {
+  // The same choices, in the same words, as `embedscope plan` (app/commands/plan.cpp).
+  auto planOnCpu = [&](const std::string& note) -> Result<PlanRecord> {
     if (!m_impl->host) m_impl->host = placement::probeHostMemory();
     Result<placement::MemoryPlan> p = placement::planCpu(req, *m_impl->host);
     if (!p.isOk()) return p.status();
-    PlanRecord r = toRecord(*p);
-    if (!why.empty()) r.reason = QString::fromStdString(why) + (r.reason.isEmpty() ? "" : "; ") + r.reason;
-    return r;
+    if (!note.empty()) p->reason = note + "; " + p->reason;
+    return toRecord(*p);
   };
   if (w.engine == "cpu") return planOnCpu("");
   const auto& devices = m_impl->probe();
-  if (!devices.isOk()) {
-    if (w.engine == "auto") return planOnCpu("no Vulkan: " + devices.status().message());
-    return devices.status();
-  }
-  vk::DeviceChoice choice = w.engine == "auto" ? vk::chooseAutoDevice(*devices) : vk::chooseVulkanDevice(*devices);
+  std::vector<vk::DeviceInfo> list = devices.isOk() ? *devices : std::vector<vk::DeviceInfo>{};
+  vk::DeviceChoice choice = w.engine == "vulkan" ? vk::chooseVulkanDevice(list) : vk::chooseAutoDevice(list);
+  if (!devices.isOk()) choice.reason = devices.status().message();
   if (!choice.index) {
-    if (w.engine == "auto") return planOnCpu("auto: " + choice.reason);
-    return Status::unavailable("no usable Vulkan device: " + choice.reason);
+    if (w.engine == "vulkan") return Status::unavailable("no usable Vulkan device: " + choice.reason);
+    return planOnCpu("auto: " + choice.reason + "; planning for the CPU engine");
   }
-  Result<placement::MemoryPlan> p = placement::planVulkan(req, (*devices)[*choice.index]);
+  Result<placement::MemoryPlan> p = placement::planVulkan(req, list[*choice.index]);
   if (!p.isOk()) return p.status();
+  if (w.engine == "auto" && p->decision == "cpu") return planOnCpu("auto: " + p->reason);
   return toRecord(*p);
 }
 #else
