@@ -108,7 +108,14 @@ void HeatmapWidget::setRowsPerLine(int rows) {
   emit zoomChanged();
 }
 
+void HeatmapWidget::fitColumns() {
+  if (!m_fitColumns || !m_matrix || m_matrix->cols() == 0) return;
+  int room = viewport()->width() - kGutter - static_cast<int>(m_strips.size()) * (kStripWidth + 4) - 12;
+  m_columnPixels = std::clamp(room / static_cast<int>(m_matrix->cols()), 1, 40);
+}
+
 void HeatmapWidget::setColumnPixels(int pixels) {
+  m_fitColumns = false;
   m_columnPixels = std::clamp(pixels, 1, 48);
   updateScrollRange();
   viewport()->update();
@@ -143,6 +150,7 @@ int HeatmapWidget::cellsWidth() const {
 }
 
 void HeatmapWidget::updateScrollRange() {
+  fitColumns();
   // The vertical scroll bar counts lines, not pixels, so a million rows never overflow its int.
   int h = std::max(0, viewport()->height() - kHeaderHeight);
   std::int64_t visibleLines = h / lineHeight();

@@ -45,6 +45,7 @@ class HeatmapWidget : public QAbstractScrollArea {
   int rowPixels() const { return m_rowPixels; }
   void setRowsPerLine(int rows);
   int rowsPerLine() const { return m_rowsPerLine; }
+  // Fixed column width; turns off fitting the columns to the width (on by default).
   void setColumnPixels(int pixels);
   void zoomIn();
   void zoomOut();
@@ -92,6 +93,8 @@ class HeatmapWidget : public QAbstractScrollArea {
   int m_rowPixels = 6;
   int m_rowsPerLine = 1;
   int m_columnPixels = 6;
+  bool m_fitColumns = true;
+  void fitColumns();
   std::int64_t m_lastPaintedRows = 0;
   static constexpr int kHeaderHeight = 18;
   static constexpr int kGutter = 56;  // row numbers
