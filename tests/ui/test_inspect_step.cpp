@@ -89,14 +89,22 @@ class TestInspectStep : public QObject {
       QVERIFY(!stats.empty());
       QCOMPARE(r.rowsMoved, stats.front().rowsMoved);
       if (lazy) QCOMPARE(r.untouchedRowsMoved, std::int64_t{0});
-      // Gradient rows: the distinct ids of the batch, with their multiplicities.
-      std::vector<std::int64_t> ids = r.batch.ids;
-      std::sort(ids.begin(), ids.end());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      QCOMPARE(r.gradientRows, ids);
+      // Selected rows: the distinct ids of the batch; gradient rows: those of its valid positions,
+      // with their multiplicities (under mask_zero row 0 gets none).
+      std::vector<std::int64_t> ids = r.batch.ids, validIds;
+      for (size_t p = 0; p < ids.size(); ++p)
+        if (!maskZero || ids[p] != 0) validIds.push_back(ids[p]);
+      const std::int64_t validCount = static_cast<std::int64_t>(validIds.size());
+      for (auto* v : {&ids, &validIds}) {
+        std::sort(v->begin(), v->end());
+        v->erase(std::unique(v->begin(), v->end()), v->end());
+      }
+      QCOMPARE(r.selectedRows, ids);
+      QCOMPARE(r.gradientRows, validIds);
       std::int64_t total = 0;
       for (auto c : r.gradientCounts) total += c;
-      QCOMPARE(total, static_cast<std::int64_t>(r.batch.ids.size()));
+      QCOMPARE(total, validCount);
+      if (maskZero && ids.front() == 0) QVERIFY(r.gradientRows.front() != 0);
       // The loss is the mean of -log p(label) of the probabilities shown.
       double ce = 0;
       for (int e = 0; e < r.batch.batch; ++e) ce -= std::log(static_cast<double>(r.probabilities(e, r.batch.labels[static_cast<size_t>(e)])));
@@ -142,6 +150,14 @@ class TestInspectStep : public QObject {
 
     view.showStage(StepView::Loss);
     QVERIFY(narration->text().contains(QString::number(r.loss, 'f', 6)));
+
+    view.showStage(StepView::Rows);
+    QCOMPARE(table->rowCount(), static_cast<int>(r.selectedRows.size()));
+    for (int i = 0; i < table->rowCount(); ++i) {
+      const std::int64_t id = r.selectedRows[static_cast<size_t>(i)];
+      QCOMPARE(table->item(i, 0)->data(Qt::UserRole).toLongLong(), id);
+      QCOMPARE(table->item(i, 2)->data(Qt::UserRole).toDouble(), static_cast<double>(model->initialTable()(id, 0)));
+    }
 
     view.showStage(StepView::Gradient);
     QCOMPARE(table->rowCount(), static_cast<int>(r.gradientRows.size()));

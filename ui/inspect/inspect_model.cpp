@@ -235,11 +235,20 @@ Result<StepRecord> InspectModel::next() {
   r.gradientRows = grad.rows;
   r.gradient = grad.values;
   r.gradientCounts.assign(grad.rows.size(), 0);
-  for (std::int64_t id : r.batch.ids) {
+  r.selectedRows = r.batch.ids;
+  std::sort(r.selectedRows.begin(), r.selectedRows.end());
+  r.selectedRows.erase(std::unique(r.selectedRows.begin(), r.selectedRows.end()), r.selectedRows.end());
+  r.selectedCounts.assign(r.selectedRows.size(), 0);
+  for (size_t p = 0; p < r.batch.ids.size(); ++p) {
+    const std::int64_t id = r.batch.ids[p];
+    ++r.selectedCounts[static_cast<size_t>(std::lower_bound(r.selectedRows.begin(), r.selectedRows.end(), id) -
+                                           r.selectedRows.begin())];
+    if (!r.mask[p]) continue;
     auto it = std::lower_bound(grad.rows.begin(), grad.rows.end(), id);
     if (it != grad.rows.end() && *it == id) ++r.gradientCounts[static_cast<size_t>(it - grad.rows.begin())];
   }
   // Rows the ids select (every distinct id, padding included: row 0 is an ordinary row).
+  EMBEDSCOPE_TRY(m_backend->readRows(r.selectedRows, r.selectedBefore));
   EMBEDSCOPE_TRY(m_backend->readRows(grad.rows, r.rowsBefore));
 
   // Update: the table and the head in one optimizer apply.

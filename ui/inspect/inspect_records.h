@@ -82,9 +82,12 @@ struct StepRecord {
   Matrix probabilities;            // (batch, classes)
   double loss = 0;
   QString lossName;                // "sparse_categorical_crossentropy", "mse"
-  std::vector<std::int64_t> gradientRows;  // unique ids, ascending
+  std::vector<std::int64_t> selectedRows;    // distinct ids the batch looks up (padding included), ascending
+  std::vector<std::int64_t> selectedCounts;  // positions per selected row
+  Matrix selectedBefore;                     // (selectedRows, dim): their values before the step
+  std::vector<std::int64_t> gradientRows;  // rows the engine's gradient names (masked positions give none)
   Matrix gradient;                         // (gradientRows, dim): duplicates summed
-  std::vector<std::int64_t> gradientCounts;  // how many positions fed each row
+  std::vector<std::int64_t> gradientCounts;  // how many (valid) positions fed each row
   QString optimizer;
   bool lazy = false;
   double learningRate = 0;

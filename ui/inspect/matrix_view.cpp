@@ -70,7 +70,7 @@ MatrixView::MatrixView(QWidget* parent) : QWidget(parent) {
     if (std::binary_search(m_heatmap->highlightedRows().begin(), m_heatmap->highlightedRows().end(), row))
       text += tr(", looked up by the last step");
     if (row < static_cast<qint64>(m_frame.everTouched.size()) && !m_frame.everTouched[static_cast<size_t>(row)])
-      text += tr(", cold (never looked up)");
+      text += tr(", cold (never given a gradient)");
     m_hover->setText(text);
   });
 
@@ -152,7 +152,7 @@ void MatrixView::setFrame(MatrixFrame frame) {
                   .arg(t ? t->cols() : 0)
                   .arg(hl.size())
                   .arg(m_frame.touchedIsLastStep ? tr("looked up by the last step") : tr("touched since the previous snapshot"));
-  if (!m_frame.everTouched.empty()) s += tr(", %1 cold rows never looked up (greyed)").arg(coldCount);
+  if (!m_frame.everTouched.empty()) s += tr(", %1 cold rows never given a gradient (greyed)").arg(coldCount);
   if (!m_delta.empty()) {
     s += tr(". <b>%1</b> rows moved in the last update, <b>%2</b> of them not in the batch").arg(m_rowsMoved).arg(m_untouchedMoved);
     if (!m_frame.optimizer.isEmpty()) {

@@ -325,24 +325,29 @@ void StepView::fillIds(const StepRecord& r) {
 }
 
 void StepView::fillRows(const StepRecord& r) {
-  const int dim = static_cast<int>(r.rowsBefore.cols());
-  m_narration->setText(tr("The lookup selects one row of the (input_dim, %1) table per id. %2 distinct rows are read "
-                          "for %3 positions; these are their values before the step.")
+  const int dim = static_cast<int>(r.selectedBefore.cols());
+  const bool padding = !r.selectedRows.empty() && r.selectedRows.front() == 0;
+  m_narration->setText(tr("The lookup selects one row of the (input_dim, %1) table per id: %2 distinct rows for %3 "
+                          "positions, shown with their values before the step.%4")
                            .arg(dim)
-                           .arg(r.gradientRows.size())
-                           .arg(r.batch.ids.size()));
-  m_table->setRowCount(static_cast<int>(r.gradientRows.size()));
+                           .arg(r.selectedRows.size())
+                           .arg(r.batch.ids.size())
+                           .arg(padding ? tr(" Row 0 is read at every padding position: it is an ordinary row of "
+                                             "the table, not a frozen zero vector as PyTorch's padding_idx makes it.")
+                                        : QString()));
+  m_table->setRowCount(static_cast<int>(r.selectedRows.size()));
   m_table->setColumnCount(dim + 2);
   QStringList cols{tr("id"), tr("positions")};
   for (int d = 0; d < dim; ++d) cols << tr("d%1").arg(d);
   m_table->setHorizontalHeaderLabels(cols);
-  for (int i = 0; i < static_cast<int>(r.gradientRows.size()); ++i) {
-    std::int64_t id = r.gradientRows[static_cast<size_t>(i)];
+  for (int i = 0; i < static_cast<int>(r.selectedRows.size()); ++i) {
+    std::int64_t id = r.selectedRows[static_cast<size_t>(i)];
     auto* idItem = new QTableWidgetItem(QStringLiteral("%1 %2").arg(id).arg(r.batch.token(id)));
     idItem->setData(Qt::UserRole, QVariant::fromValue<qlonglong>(id));
+    if (id == 0) idItem->setBackground(kGrey);
     m_table->setItem(i, 0, idItem);
-    m_table->setItem(i, 1, numberItem(static_cast<double>(r.gradientCounts[static_cast<size_t>(i)]), 0));
-    for (int d = 0; d < dim; ++d) m_table->setItem(i, d + 2, numberItem(r.rowsBefore(i, d)));
+    m_table->setItem(i, 1, numberItem(static_cast<double>(r.selectedCounts[static_cast<size_t>(i)]), 0));
+    for (int d = 0; d < dim; ++d) m_table->setItem(i, d + 2, numberItem(r.selectedBefore(i, d)));
   }
 }
 
@@ -412,11 +417,19 @@ void StepView::fillGradient(const StepRecord& r) {
   const int dim = static_cast<int>(r.gradient.cols());
   int dup = 0;
   for (auto c : r.gradientCounts) dup += c > 1;
-  m_narration->setText(tr("The gradient of the loss reaches the table only in the %1 rows the batch looked up "
-                          "(a row-sparse gradient). %2 row(s) occur more than once, and their gradients are summed "
-                          "before the optimizer sees them.")
+  const bool rowZeroSelected = !r.selectedRows.empty() && r.selectedRows.front() == 0;
+  const bool rowZeroGrad = !r.gradientRows.empty() && r.gradientRows.front() == 0;
+  QString zero;
+  if (rowZeroSelected && !rowZeroGrad)
+    zero = tr(" Row 0 gets no gradient: every position that read it is masked, so nothing downstream used it.");
+  else if (rowZeroGrad)
+    zero = tr(" Row 0 gets a gradient too: without a mask the padding positions are averaged in, so row 0 trains.");
+  m_narration->setText(tr("The gradient of the loss reaches the table only in the %1 rows the batch's valid "
+                          "positions looked up (a row-sparse gradient). %2 row(s) occur more than once, and their "
+                          "gradients are summed before the optimizer sees them.%3")
                            .arg(r.gradientRows.size())
-                           .arg(dup));
+                           .arg(dup)
+                           .arg(zero));
   m_table->setRowCount(static_cast<int>(r.gradientRows.size()));
   m_table->setColumnCount(dim + 3);
   QStringList cols{tr("id"), tr("positions"), tr("‖grad‖")};
