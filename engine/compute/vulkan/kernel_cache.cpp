@@ -1,0 +1,33 @@
+#include "engine/compute/vulkan/kernel_cache.h"
+
+#include "embedscope/shaders/registry.h"
+
+namespace embedscope::vk {
+
+KernelShape kernelShapeFor(const DeviceInfo& info) {
+  KernelShape k;
+  if (info.type == DeviceType::Cpu || info.type == DeviceType::Other) return k;
+  k.workgroupSize = info.limits.subgroupSize >= 8 && info.limits.subgroupSize <= 128 ? info.limits.subgroupSize : 32;
+  k.mode = 1;
+  k.rowsPerGroup = 8;
+  return k;
+}
+
+Result<Pipeline*> KernelCache::get(const std::string& name, const std::vector<std::uint32_t>& bindingCounts,
+                                   std::uint32_t pushConstantBytes, const std::vector<std::uint32_t>& specialization) {
+  std::string key = name;
+  for (auto v : specialization) key += ":" + std::to_string(v);
+  auto it = m_pipelines.find(key);
+  if (it != m_pipelines.end()) return it->second.get();
+  for (const auto& s : shaders::all()) {
+    if (s.name != name) continue;
+    auto p = Pipeline::create(*m_ctx, s.words, s.wordCount, bindingCounts, pushConstantBytes, specialization);
+    if (!p) return p.status();
+    Pipeline* raw = p->get();
+    m_pipelines.emplace(key, std::move(*p));
+    return raw;
+  }
+  return Status::internal("no embedded shader named " + name);
+}
+
+}  // namespace embedscope::vk

@@ -1,0 +1,420 @@
+#include "engine/io/keras_reader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <regex>
+
+#include "engine/io/hdf5_reader.h"
+#include "engine/io/json.h"
+#include "engine/io/mapped_file.h"
+#include "engine/io/zip_archive.h"
+
+namespace embedscope::io {
+
+namespace {
+
+constexpr std::uint64_t kMaxConfigBytes = 64u << 20;
+
+// keras.src.utils.naming.to_snake_case: how Keras 3 names a layer's weights group.
+std::string toSnakeCase(const std::string& name) {
+  std::string s;
+  for (char c : name)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') s += c;
+  s = std::regex_replace(s, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
+  s = std::regex_replace(s, std::regex("([a-z])([A-Z])"), "$1_$2");
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool isModelClass(const std::string& cls) { return cls == "Sequential" || cls == "Functional" || cls == "Model"; }
+
+struct ConfigLayer {
+  std::string name;
+  std::string className;
+  const Json* config = nullptr;
+  const Json* whole = nullptr;  // {"class_name", "config", ...}
+  std::string replayKey;        // "/layers/embedding_1" by Keras's container naming
+};
+
+// Walks a model config: every layer, with the weights-group key Keras 3 would give it.
+void collectLayers(const Json& model, const std::string& prefix, std::vector<ConfigLayer>& out, int depth) {
+  if (depth > 32) return;
+  const Json* cfg = model.find("config");
+  const std::string cls = model.stringAt("class_name");
+  if (!cfg) return;
+  const Json* layers = cfg->find("layers");
+  if (!layers || !layers->isArray()) return;
+  std::map<std::string, int> counts;
+  for (const Json& layer : layers->items()) {
+    if (!layer.isObject()) continue;
+    ConfigLayer cl;
+    cl.className = layer.stringAt("class_name");
+    cl.config = layer.find("config");
+    cl.whole = &layer;
+    cl.name = cl.config ? cl.config->stringAt("name") : "";
+    if (cl.name.empty()) cl.name = layer.stringAt("name");
+    // A Sequential's `layers` property leaves its InputLayer out; a Functional keeps it.
+    const bool skipped = cls == "Sequential" && cl.className == "InputLayer";
+    if (!skipped) {
+      const std::string base = toSnakeCase(cl.className);
+      const int n = counts[base]++;
+      cl.replayKey = prefix + "/layers/" + (n == 0 ? base : base + "_" + std::to_string(n));
+    }
+    out.push_back(cl);
+    if (isModelClass(cl.className) && !skipped) collectLayers(layer, cl.replayKey, out, depth + 1);
+  }
+}
+
+std::vector<std::string> stringList(const Json* j) {
+  std::vector<std::string> out;
+  if (!j) return out;
+  if (j->isString()) {
+    out.push_back(j->asString());
+    return out;
+  }
+  if (j->isArray())
+    for (const auto& x : j->items())
+      if (x.isString()) out.push_back(x.asString());
+  return out;
+}
+
+// Keras splits long attributes into NAME0, NAME1, ... (legacy h5).
+std::vector<std::string> chunkedStringAttr(const Json& attrs, const std::string& name) {
+  if (const Json* j = attrs.find(name)) return stringList(j);
+  std::vector<std::string> out;
+  for (int k = 0;; ++k) {
+    const Json* j = attrs.find(name + std::to_string(k));
+    if (!j) break;
+    auto part = stringList(j);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+std::vector<std::int64_t> shapeOf(const Json& dataset) {
+  std::vector<std::int64_t> s;
+  if (const Json* sh = dataset.find("shape"))
+    for (const auto& d : sh->items()) {
+      std::int64_t v = 0;
+      if (d.asInt(v)) s.push_back(v);
+    }
+  return s;
+}
+
+struct Loaded {
+  std::string path;
+  VectorFormat format;
+  std::vector<std::byte> h5image;  // .keras: the weights member
+  bool inMemory = false;
+  Json config;
+  bool haveConfig = false;
+  std::string kerasVersion;
+  std::vector<std::pair<std::string, std::string>> assetVocabularies;  // member, text
+  Json listing;
+
+  Hdf5Source source() const {
+    Hdf5Source s;
+    s.path = inMemory ? path + "::model.weights.h5" : path;
+    if (inMemory) s.image = &h5image;
+    return s;
+  }
+};
+
+Result<Loaded> load(const std::string& path, VectorFormat format) {
+  Loaded L;
+  L.path = path;
+  L.format = format;
+  if (format == VectorFormat::Keras) {
+    auto zip = ZipReader::open(path);
+    if (!zip) return zip.status();
+    const ZipMember* cfg = zip->find("config.json");
+    if (!cfg) return Status::dataError(path + ": not a Keras archive (no config.json)");
+    auto cfgBytes = zip->read(*cfg, kMaxConfigBytes);
+    if (!cfgBytes) return cfgBytes.status();
+    auto cfgJson = Json::parse(std::string_view(reinterpret_cast<const char*>(cfgBytes->data()), cfgBytes->size()),
+                               path + "::config.json");
+    if (!cfgJson) return cfgJson.status();
+    if (!cfgJson->isObject()) return Status::dataError(path + "::config.json: offset 0: not a JSON object");
+    L.config = std::move(*cfgJson);
+    L.haveConfig = true;
+    if (const ZipMember* meta = zip->find("metadata.json")) {
+      auto mb = zip->read(*meta, kMaxConfigBytes);
+      if (!mb) return mb.status();
+      auto mj = Json::parse(std::string_view(reinterpret_cast<const char*>(mb->data()), mb->size()), path + "::metadata.json");
+      if (!mj) return mj.status();
+      L.kerasVersion = mj->stringAt("keras_version");
+    }
+    const ZipMember* w = zip->find("model.weights.h5");
+    if (!w) {
+      if (zip->find("model.weights.npz") || zip->find("model.weights.json"))
+        return Status::dataError(path + ": weights stored as npz or shards are not supported; re-save with model.save()");
+      return Status::dataError(path + ": the archive has no model.weights.h5");
+    }
+    auto wb = zip->read(*w);
+    if (!wb) return wb.status();
+    L.h5image = std::move(*wb);
+    L.inMemory = true;
+    EMBEDSCOPE_TRY(checkHdf5Signature(L.h5image.data(), L.h5image.size(), path + "::model.weights.h5"));
+    for (const auto& m : zip->members()) {
+      if (m.name.rfind("assets/", 0) == 0 && m.name.size() >= 14 &&
+          m.name.compare(m.name.size() - 14, 14, "vocabulary.txt") == 0) {
+        auto vb = zip->read(m, 1u << 30);
+        if (!vb) return vb.status();
+        L.assetVocabularies.emplace_back(m.name, std::string(reinterpret_cast<const char*>(vb->data()), vb->size()));
+      }
+    }
+  } else {
+    auto f = MappedFile::open(path);
+    if (!f) return f.status();
+    EMBEDSCOPE_TRY(checkHdf5Signature(f->data(), f->size(), path));
+  }
+  auto listing = listHdf5(L.source());
+  if (!listing) return listing.status();
+  L.listing = std::move(*listing);
+  return L;
+}
+
+// The vocabulary a StringLookup/TextVectorization layer stores (config or assets), with its
+// special tokens in front as get_vocabulary() returns them.
+std::vector<std::string> findVocabulary(const Loaded& L, const std::vector<ConfigLayer>& layers) {
+  for (const auto& [member, text] : L.assetVocabularies) {
+    std::vector<std::string> v;
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t nl = text.find('\n', start);
+      v.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    if (!v.empty() && v.back().empty() && v.size() > 1 && text.back() == '\n') v.pop_back();
+    return v;
+  }
+  for (const auto& l : layers) {
+    if ((l.className != "StringLookup" && l.className != "TextVectorization") || !l.config) continue;
+    const Json* vocab = l.config->find("vocabulary");
+    if (!vocab || !vocab->isArray()) continue;
+    std::vector<std::string> out;
+    if (l.className == "TextVectorization") {
+      out = {"", "[UNK]"};
+    } else {
+      const Json* mask = l.config->find("mask_token");
+      if (mask && mask->isString()) out.push_back(mask->asString());
+      std::int64_t oov = 1;
+      if (const Json* n = l.config->find("num_oov_indices")) n->asInt(oov);
+      std::string oovToken = l.config->stringAt("oov_token");
+      if (oovToken.empty()) oovToken = "[UNK]";
+      for (std::int64_t k = 0; k < std::clamp<std::int64_t>(oov, 0, 1000); ++k) out.push_back(oovToken);
+    }
+    for (const auto& t : vocab->items())
+      if (t.isString()) out.push_back(t.asString());
+    return out;
+  }
+  return {};
+}
+
+Status discoverKeras3(const Loaded& L, KerasFileInfo& info) {
+  const Json* groups = L.listing.find("groups");
+  const Json* datasets = L.listing.find("datasets");
+  if (!groups || !datasets) return Status::dataError(L.path + ": malformed HDF5 listing");
+  // Every "<key>/vars/0" rank-2 table, with the layer name Keras >= 3.6 stores on "<key>/vars".
+  struct Table {
+    std::string key, datasetPath, attrName, dtype;
+    std::vector<std::int64_t> shape;
+  };
+  std::vector<Table> tables;
+  for (const auto& [dpath, d] : datasets->members()) {
+    const std::string suffix = "/vars/0";
+    if (dpath.size() <= suffix.size() || dpath.compare(dpath.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    Table t;
+    t.datasetPath = dpath;
+    t.key = dpath.substr(0, dpath.size() - suffix.size());
+    t.shape = shapeOf(d);
+    t.dtype = d.stringAt("dtype");
+    if (const Json* a = d.find("attrs"); a && a->stringAt("dtype") == "bfloat16") t.dtype = "bfloat16";
+    if (const Json* g = groups->find(t.key + "/vars"))
+      if (const Json* a = g; a->find("name") && a->find("name")->isString()) t.attrName = a->stringAt("name");
+    tables.push_back(std::move(t));
+  }
+  auto lastComponent = [](const std::string& key) { return key.substr(key.rfind('/') + 1); };
+  if (L.haveConfig) {
+    std::vector<ConfigLayer> layers;
+    ConfigLayer root;
+    collectLayers(L.config, "", layers, 0);
+    info.modelName = L.config.find("config") ? L.config.find("config")->stringAt("name") : "";
+    info.vocabulary = findVocabulary(L, layers);
+    for (const auto& l : layers) {
+      if (l.className != "Embedding") continue;
+      KerasEmbeddingInfo e;
+      e.name = l.name;
+      if (l.whole) e.configJson = l.whole->dump();
+      const Table* match = nullptr;
+      for (const auto& t : tables)
+        if (!t.attrName.empty() && t.attrName == l.name) match = &t;
+      if (!match)
+        for (const auto& t : tables)
+          if (t.key == l.replayKey || t.key == "/_layer_checkpoint_dependencies" + l.replayKey.substr(std::min<std::size_t>(7, l.replayKey.size())))
+            match = &t;
+      std::int64_t inputDim = -1, outputDim = -1;
+      if (l.config) {
+        if (const Json* j = l.config->find("input_dim")) j->asInt(inputDim);
+        if (const Json* j = l.config->find("output_dim")) j->asInt(outputDim);
+      }
+      if (!match)
+        return Status::dataError(L.path + ": Embedding layer '" + l.name + "' has no weights in model.weights.h5 (looked for " +
+                                 l.replayKey + "/vars/0)");
+      if (match->shape.size() != 2)
+        return Status::dataError(L.path + ": " + match->datasetPath + " of layer '" + l.name + "' has shape " +
+                                 shapeString(match->shape) + ", not 2-D");
+      if ((inputDim >= 0 && match->shape[0] != inputDim) || (outputDim >= 0 && match->shape[1] != outputDim))
+        return Status::dataError(L.path + ": layer '" + l.name + "': config says (input_dim=" + std::to_string(inputDim) +
+                                 ", output_dim=" + std::to_string(outputDim) + ") but the weights are " +
+                                 shapeString(match->shape));
+      e.weightsPath = match->datasetPath;
+      e.shape = match->shape;
+      e.dtype = match->dtype;
+      if (!info.vocabulary.empty() && static_cast<std::int64_t>(info.vocabulary.size()) == e.shape[0])
+        e.vocabularySize = e.shape[0];
+      info.embeddings.push_back(std::move(e));
+    }
+    return Status::ok();
+  }
+  // A .weights.h5 alone: groups are class names, so Embeddings live at ".../embedding[_N]".
+  static const std::regex embeddingKey("embedding(_[0-9]+)?");
+  if (const Json* rootVars = groups->find("/vars")) info.modelName = rootVars->stringAt("name");
+  for (const auto& t : tables) {
+    if (!std::regex_match(lastComponent(t.key), embeddingKey)) continue;
+    if (t.shape.size() != 2)
+      return Status::dataError(L.path + ": " + t.datasetPath + " has shape " + shapeString(t.shape) + ", not 2-D");
+    KerasEmbeddingInfo e;
+    e.name = t.attrName.empty() ? lastComponent(t.key) : t.attrName;
+    e.weightsPath = t.datasetPath;
+    e.shape = t.shape;
+    e.dtype = t.dtype;
+    info.embeddings.push_back(std::move(e));
+  }
+  return Status::ok();
+}
+
+Status discoverLegacy(const Loaded& L, KerasFileInfo& info) {
+  const Json* groups = L.listing.find("groups");
+  const Json* datasets = L.listing.find("datasets");
+  if (!groups || !datasets) return Status::dataError(L.path + ": malformed HDF5 listing");
+  const Json* rootAttrs = groups->find("/");
+  std::string root = "/";
+  if (!rootAttrs || chunkedStringAttr(*rootAttrs, "layer_names").empty()) {
+    root = "/model_weights";
+    rootAttrs = groups->find(root);
+    if (!rootAttrs)
+      return Status::dataError(L.path + ": neither the root nor /model_weights has 'layer_names' (not a Keras HDF5 file)");
+  }
+  info.kerasVersion = rootAttrs->stringAt("keras_version");
+  std::vector<std::string> embeddingNames;
+  bool haveConfig = false;
+  if (const Json* top = groups->find("/"); top && top->find("model_config")) {
+    auto cfg = Json::parse(top->stringAt("model_config"), L.path + " (model_config attribute)");
+    if (!cfg) return cfg.status();
+    haveConfig = true;
+    std::vector<ConfigLayer> layers;
+    collectLayers(*cfg, "", layers, 0);
+    info.modelName = cfg->find("config") ? cfg->find("config")->stringAt("name") : "";
+    for (const auto& l : layers)
+      if (l.className == "Embedding") embeddingNames.push_back(l.name);
+    info.vocabulary = findVocabulary(L, layers);
+  }
+  const std::string prefix = root == "/" ? "" : root;
+  for (const auto& layerName : chunkedStringAttr(*rootAttrs, "layer_names")) {
+    const Json* g = groups->find(prefix + "/" + layerName);
+    if (!g) return Status::dataError(L.path + ": layer '" + layerName + "' is listed in layer_names but has no group");
+    const auto weights = chunkedStringAttr(*g, "weight_names");
+    bool isEmbedding = haveConfig && std::find(embeddingNames.begin(), embeddingNames.end(), layerName) != embeddingNames.end();
+    std::string table;
+    for (const auto& w : weights) {
+      const bool named = w.size() >= 10 && (w.compare(w.size() - 10, 10, "embeddings") == 0 ||
+                                            (w.size() >= 12 && w.compare(w.size() - 12, 12, "embeddings:0") == 0));
+      if (named) table = w;
+      if (!haveConfig && named) isEmbedding = true;
+    }
+    if (!isEmbedding) continue;
+    if (table.empty() && weights.size() == 1) table = weights[0];
+    if (table.empty()) return Status::dataError(L.path + ": Embedding layer '" + layerName + "' has no embeddings weight");
+    const std::string dpath = prefix + "/" + layerName + "/" + table;
+    const Json* d = datasets->find(dpath);
+    if (!d) return Status::dataError(L.path + ": weight '" + table + "' of layer '" + layerName + "' is missing (" + dpath + ")");
+    KerasEmbeddingInfo e;
+    e.name = layerName;
+    e.weightsPath = dpath;
+    e.shape = shapeOf(*d);
+    e.dtype = d->stringAt("dtype");
+    if (e.shape.size() != 2)
+      return Status::dataError(L.path + ": " + dpath + " has shape " + shapeString(e.shape) + ", not 2-D");
+    info.embeddings.push_back(std::move(e));
+  }
+  return Status::ok();
+}
+
+Result<KerasFileInfo> inspectLoaded(const Loaded& L) {
+  KerasFileInfo info;
+  info.format = formatName(L.format);
+  info.kerasVersion = L.kerasVersion;
+  const Json* groups = L.listing.find("groups");
+  // A ".h5" may be a Keras 3 weights file under another name, and vice versa: go by the layout.
+  const bool legacyLayout = groups && groups->find("/") &&
+                            (!chunkedStringAttr(*groups->find("/"), "layer_names").empty() || groups->find("/model_weights"));
+  if (L.format == VectorFormat::Keras || !legacyLayout) {
+    EMBEDSCOPE_TRY(discoverKeras3(L, info));
+  } else {
+    EMBEDSCOPE_TRY(discoverLegacy(L, info));
+  }
+  for (auto& e : info.embeddings)
+    if (!info.vocabulary.empty() && static_cast<std::int64_t>(info.vocabulary.size()) == e.shape[0])
+      e.vocabularySize = e.shape[0];
+  return info;
+}
+
+}  // namespace
+
+Result<KerasFileInfo> inspectKerasFile(const std::string& path, VectorFormat format) {
+  auto L = load(path, format);
+  if (!L) return L.status();
+  return inspectLoaded(*L);
+}
+
+Result<Vectors> readKerasEmbedding(const std::string& path, VectorFormat format, const ReadOptions& options) {
+  auto L = load(path, format);
+  if (!L) return L.status();
+  auto info = inspectLoaded(*L);
+  if (!info) return info.status();
+  if (info->embeddings.empty()) return Status::dataError(path + ": no Embedding layer found");
+  std::string names;
+  for (const auto& e : info->embeddings) names += (names.empty() ? "'" : ", '") + e.name + "'";
+  const KerasEmbeddingInfo* chosen = nullptr;
+  if (options.layer.empty()) {
+    if (info->embeddings.size() > 1)
+      return Status::invalidArgument(path + ": several Embedding layers (" + names + "); pick one with " + path + "::LAYER");
+    chosen = &info->embeddings[0];
+  } else {
+    for (const auto& e : info->embeddings)
+      if (e.name == options.layer) chosen = &e;
+    if (!chosen) return Status::invalidArgument(path + ": no Embedding layer named '" + options.layer + "' (found " + names + ")");
+  }
+  auto array = readHdf5Matrix(L->source(), chosen->weightsPath);
+  if (!array) return array.status();
+  auto v = vectorsFromArray(*array, path + "::" + chosen->name, options.allowNonFinite);
+  if (!v) return v.status();
+  v->format = formatName(format);
+  v->sourceDescription = "layer '" + chosen->name + "' of " + path;
+  if (chosen->vocabularySize > 0) {
+    v->tokens = info->vocabulary;
+    detectReservedRows(*v);
+  }
+  if (!chosen->configJson.empty()) {
+    auto cfg = Json::parse(chosen->configJson, "config");
+    if (cfg)
+      if (const Json* c = cfg->find("config"))
+        if (const Json* mz = c->find("mask_zero"); mz && mz->isBool() && mz->asBool()) v->paddingRow = 0;
+  }
+  return v;
+}
+
+}  // namespace embedscope::io

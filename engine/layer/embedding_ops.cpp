@@ -1,0 +1,193 @@
+#include "engine/layer/embedding_ops.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <numeric>
+
+#include "engine/layer/parallel_for.h"
+
+namespace embedscope {
+
+Result<IdTensor> idsFromNdArray(const NdArray& array) {
+  auto v = array.toInt64();
+  if (!v) return v.status();
+  IdTensor t;
+  t.shape = array.shape;
+  t.values = std::move(*v);
+  return t;
+}
+
+std::string idOutOfRangeMessage(std::span<const std::int64_t> shape, std::int64_t flatIndex, std::int64_t value,
+                                std::int64_t inputDim) {
+  std::string where;
+  if (!shape.empty()) {
+    std::vector<std::int64_t> idx(shape.size());
+    std::int64_t rem = flatIndex;
+    for (std::size_t k = shape.size(); k-- > 0;) {
+      const std::int64_t dim = std::max<std::int64_t>(1, shape[k]);
+      idx[k] = rem % dim;
+      rem /= dim;
+    }
+    where = "[";
+    for (std::size_t k = 0; k < idx.size(); ++k) where += (k ? "," : "") + std::to_string(idx[k]);
+    where += "]";
+  }
+  return "indices" + where + " = " + std::to_string(value) + " is not in [0, " + std::to_string(inputDim) + ")";
+}
+
+Status validateIds(std::span<std::int64_t> ids, std::span<const std::int64_t> shape, std::int64_t inputDim) {
+  const std::int64_t n = static_cast<std::int64_t>(ids.size());
+  std::int64_t* p = ids.data();
+  // Branch-light first pass: negatives wrapped, out-of-range flagged; the slow path finds the first.
+  bool bad = false;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::int64_t v = p[i];
+    v += (v < 0) ? inputDim : 0;
+    p[i] = v;
+    bad |= (static_cast<std::uint64_t>(v) >= static_cast<std::uint64_t>(inputDim));
+  }
+  if (!bad) return Status::ok();
+  for (std::int64_t i = 0; i < n; ++i)
+    if (p[i] < 0 || p[i] >= inputDim) return Status::outOfRange(idOutOfRangeMessage(shape, i, p[i], inputDim));
+  return Status::ok();
+}
+
+namespace {
+void gatherBlock(const float* table, std::int64_t d, const std::int64_t* ids, std::int64_t begin, std::int64_t end,
+                 float* out, int prefetch) {
+  const std::size_t bytes = static_cast<std::size_t>(d) * sizeof(float);
+  if (prefetch > 0) {
+    const std::int64_t lines = (static_cast<std::int64_t>(bytes) + 63) / 64;
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (i + prefetch < end) {
+        const char* next = reinterpret_cast<const char*>(table + ids[i + prefetch] * d);
+        for (std::int64_t l = 0; l < lines; ++l) __builtin_prefetch(next + l * 64, 0, 0);
+      }
+      std::memcpy(out + i * d, table + ids[i] * d, bytes);
+    }
+  } else {
+    for (std::int64_t i = begin; i < end; ++i) std::memcpy(out + i * d, table + ids[i] * d, bytes);
+  }
+}
+}  // namespace
+
+void gatherRows(const Matrix& table, std::span<const std::int64_t> ids, float* out, const GatherOptions& options) {
+  const std::int64_t n = static_cast<std::int64_t>(ids.size());
+  const std::int64_t d = table.cols();
+#ifndef NDEBUG
+  for (std::int64_t id : ids) assert(id >= 0 && id < table.rows() && "gatherRows needs validated ids");
+#endif
+  const float* t = table.data();
+  const std::int64_t* ip = ids.data();
+  parallelFor(n, options.threads,
+              [&](std::int64_t b, std::int64_t e) { gatherBlock(t, d, ip, b, e, out, options.prefetchDistance); });
+}
+
+Status embeddingLookup(const Matrix& table, IdTensor& ids, Matrix& out, const GatherOptions& options) {
+  EMBEDSCOPE_TRY(validateIds(ids, table.rows()));
+  out.resize(ids.size(), table.cols());
+  gatherRows(table, ids.values, out.data(), options);
+  return Status::ok();
+}
+
+std::vector<std::uint8_t> computeMask(std::span<const std::int64_t> ids) {
+  std::vector<std::uint8_t> m(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) m[i] = ids[i] != 0;
+  return m;
+}
+
+std::vector<std::uint8_t> computeMask(const NdArray& raw) {
+  const auto n = static_cast<std::size_t>(raw.elementCount());
+  std::vector<std::uint8_t> m(n);
+  if (dtypeIsFloat(raw.dtype)) {
+    // not_equal on the raw floats: 0.3 != 0 is a valid position even though it looks up row 0.
+    const std::vector<float> f = raw.toFloat32();
+    for (std::size_t i = 0; i < n; ++i) m[i] = f[i] != 0.0f;
+    if (raw.dtype == DType::Float64) {  // a tiny float64 could round to 0 in float32
+      const auto* p = reinterpret_cast<const double*>(raw.bytes.data());
+      for (std::size_t i = 0; i < n; ++i) {
+        double v;
+        std::memcpy(&v, p + i, sizeof v);
+        m[i] = v != 0.0;
+      }
+    }
+    return m;
+  }
+  const std::size_t w = dtypeSize(raw.dtype);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::byte* e = raw.bytes.data() + i * w;
+    bool nz = false;
+    for (std::size_t k = 0; k < w; ++k) nz |= e[k] != std::byte{0};
+    m[i] = nz;
+  }
+  return m;
+}
+
+Matrix SparseRowGrad::toDense() const {
+  Matrix d = Matrix::Zero(inputDim, outputDim);
+  addTo(d);
+  return d;
+}
+
+void SparseRowGrad::addTo(Matrix& dense, float scale) const {
+  assert(dense.rows() == inputDim && dense.cols() == outputDim);
+  for (std::size_t k = 0; k < rows.size(); ++k)
+    dense.row(rows[k]) += scale * values.row(static_cast<Eigen::Index>(k));
+}
+
+SparseRowGrad accumulateRowGrad(std::span<const std::int64_t> ids, const float* dOut, std::int64_t outputDim,
+                                std::int64_t inputDim) {
+  SparseRowGrad g;
+  g.inputDim = inputDim;
+  g.outputDim = outputDim;
+  const std::int64_t n = static_cast<std::int64_t>(ids.size());
+  if (n == 0) {
+    g.values.resize(0, outputDim);
+    return g;
+  }
+  // Positions grouped by id, each group in increasing position order (a stable counting sort when
+  // the vocabulary is small next to the batch, else a sort of (id, position) pairs).
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  if (inputDim <= 4 * n) {
+    std::vector<std::int64_t> start(static_cast<std::size_t>(inputDim) + 1, 0);
+    for (std::int64_t id : ids) ++start[static_cast<std::size_t>(id) + 1];
+    std::int64_t unique = 0;
+    for (std::int64_t v = 0; v < inputDim; ++v) {
+      unique += start[static_cast<std::size_t>(v) + 1] != 0;
+      start[static_cast<std::size_t>(v) + 1] += start[static_cast<std::size_t>(v)];
+    }
+    g.rows.reserve(static_cast<std::size_t>(unique));
+    for (std::int64_t v = 0; v < inputDim; ++v)
+      if (start[static_cast<std::size_t>(v) + 1] != start[static_cast<std::size_t>(v)]) g.rows.push_back(v);
+    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
+    for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(fill[static_cast<std::size_t>(ids[i])]++)] = i;
+  } else {
+    std::iota(order.begin(), order.end(), std::int64_t{0});
+    std::sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+      return ids[a] != ids[b] ? ids[a] < ids[b] : a < b;
+    });
+    for (std::int64_t k = 0; k < n; ++k)
+      if (k == 0 || ids[order[k]] != ids[order[k - 1]]) g.rows.push_back(ids[order[k]]);
+  }
+  g.values.resize(static_cast<Eigen::Index>(g.rows.size()), outputDim);
+  std::int64_t k = -1;
+  std::int64_t prev = -1;
+  for (std::int64_t j = 0; j < n; ++j) {
+    const std::int64_t pos = order[static_cast<std::size_t>(j)];
+    const std::int64_t id = ids[pos];
+    const float* src = dOut + pos * outputDim;
+    if (id != prev) {
+      ++k;
+      prev = id;
+      std::memcpy(g.values.data() + k * outputDim, src, static_cast<std::size_t>(outputDim) * sizeof(float));
+    } else {
+      float* dst = g.values.data() + k * outputDim;
+#pragma omp simd
+      for (std::int64_t c = 0; c < outputDim; ++c) dst[c] += src[c];
+    }
+  }
+  return g;
+}
+
+}  // namespace embedscope

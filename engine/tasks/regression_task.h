@@ -1,0 +1,53 @@
+#pragma once
+// regression: the Keras docs' example with a loss. Embedding → mse against (N, L, D) targets,
+// batches of batch_size (the last one short, with its own B·L in the reduction).
+#include <cstdint>
+
+#include "engine/data/batching.h"
+#include "engine/data/sequences.h"
+#include "engine/tasks/task.h"
+
+namespace embedscope::tasks {
+
+struct RegressionOptions {
+  std::int64_t batchSize = 32;
+  bool shuffle = true;
+  double validationSplit = 0.0;
+  std::uint64_t seed = 0;
+};
+
+class RegressionTask final : public Task {
+ public:
+  // ids (N, L) validated against input_dim by the caller; targets (N·L, D). A count mismatch is a
+  // DataError; a bad split an InvalidArgument/DataError in Keras's words.
+  static Result<std::unique_ptr<RegressionTask>> create(data::IdMatrix ids, Matrix targets,
+                                                        const RegressionOptions& options);
+
+  std::string name() const override { return "regression"; }
+  std::string metricName() const override { return "mse"; }
+  Status prepare(compute::Backend& backend) override;
+  void startEpoch(std::int64_t epoch) override { m_order.startEpoch(epoch); }
+  std::int64_t stepsPerEpoch() const override { return m_order.batchCount(); }
+  Result<compute::StepResult> step(compute::Backend& backend, std::int64_t step,
+                                   std::vector<UpdateStats>* stats) override;
+  double metricFromSums(double metricSum, std::int64_t examples) const override;
+  bool hasValidation() const override { return m_split.validationCount > 0; }
+  Result<EvalResult> validate(compute::Backend& backend) override;
+  std::int64_t trainExamples() const override { return m_split.trainCount; }
+
+  const data::IdMatrix& ids() const { return m_ids; }
+
+ private:
+  RegressionTask(data::IdMatrix ids, Matrix targets, const RegressionOptions& options, data::Split split);
+  void loadBatch(const std::vector<std::int64_t>& examples);
+
+  data::IdMatrix m_ids;
+  Matrix m_targets;
+  std::int64_t m_dim = 0;
+  data::Split m_split;
+  data::EpochOrder m_order;
+  std::vector<std::int64_t> m_batchIds;
+  Matrix m_batchTargets;
+};
+
+}  // namespace embedscope::tasks

@@ -1,0 +1,84 @@
+#pragma once
+// Trains word2vec's skip-gram with negative sampling on a TextCorpus, on the CPU, with word2vec's
+// semantics:
+// - the input matrix (syn0) is the Embedding table: row `id` is the vector of vocabulary id `id`;
+//   the context (output) matrix (syn1neg) starts at zero, as in word2vec;
+// - for each centre word and each context word within a dynamically reduced window (b drawn in
+//   [0, window), the window used is window - b), the context word's input row is trained to
+//   predict the centre word (label 1) and `negative` words drawn from unigram^0.75 (label 0), a
+//   draw equal to the centre word being skipped;
+// - frequent-word subsampling keeps a word with probability (sqrt(f/(s·N)) + 1)·(s·N)/f;
+// - the learning rate decays linearly with words processed to learningRate·1e-4 (floor);
+// - threads update the shared tables without locks (Hogwild), each on its own slice of the corpus;
+//   one thread with a seed gives bit-identical results.
+// The sigmoid comes from a precomputed table over [-6, 6] (word2vec's MAX_EXP), saturating outside.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/core/cancel_token.h"
+#include "engine/core/matrix.h"
+#include "engine/core/status.h"
+#include "engine/data/text_corpus.h"
+#include "engine/tasks/skipgram_config.h"
+
+namespace embedscope {
+
+struct SkipGramProgress {
+  std::int64_t wordsProcessed = 0;  // corpus words read so far, all threads, all epochs (before subsampling)
+  std::int64_t wordsTotal = 0;      // epochs × kept corpus tokens
+  int epoch = 0;                    // 0-based epoch of the reporting thread
+  double learningRate = 0.0;        // the current, decayed rate
+  double loss = 0.0;                // mean SGNS loss per (pair, target) since the last report
+  double seconds = 0.0;             // since the run started
+  double wordsPerSecond = 0.0;
+  double fraction() const { return wordsTotal > 0 ? double(wordsProcessed) / double(wordsTotal) : 1.0; }
+};
+
+// An immutable copy of the input table taken during training (rows touched so far: all words seen).
+struct SkipGramSnapshot {
+  Matrix embeddings;                // V × D
+  std::int64_t wordsProcessed = 0;
+  int epoch = 0;
+  double loss = 0.0;
+};
+
+struct SkipGramCallbacks {
+  // Both are called on the training thread (thread 0), so they must be quick and thread-safe
+  // with respect to the caller; they never run concurrently with each other.
+  std::function<void(const SkipGramProgress&)> onProgress;
+  std::function<void(std::shared_ptr<const SkipGramSnapshot>)> onSnapshot;
+};
+
+struct SkipGramEpochStats {
+  int epoch = 0;
+  double loss = 0.0;      // mean loss per (pair, target) over the epoch, all threads
+  double seconds = 0.0;   // wall time when the last thread finished this epoch
+  std::int64_t pairs = 0; // (centre, context) pairs trained
+};
+
+struct SkipGramResult {
+  Matrix embeddings;  // V × D input table (the Embedding's weights)
+  Matrix context;     // V × D output table (word2vec's syn1neg)
+  std::vector<SkipGramEpochStats> epochs;
+  std::int64_t wordsProcessed = 0;
+  std::int64_t pairs = 0;
+  double seconds = 0.0;   // training only (the corpus is already built)
+  bool cancelled = false; // the cancel token fired: tables hold the state at that moment
+};
+
+class SkipGramTrainer {
+ public:
+  // Runs to completion or cancellation. Errors: InvalidArgument for a bad config (validated
+  // against the corpus's vocabulary size), DataError when the loss stops being finite (the
+  // learning rate is too high for the table); an empty corpus is a DataError too.
+  Result<SkipGramResult> run(const SkipGramConfig& config, const data::TextCorpus& corpus,
+                             const SkipGramCallbacks& callbacks = {}, const CancelToken& cancel = {});
+};
+
+// Keras's default Embedding initializer, RandomUniform(-0.05, 0.05), drawn row-major from Rng(seed):
+// used when SkipGramConfig::initialTable is absent.
+Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed);
+
+}  // namespace embedscope
