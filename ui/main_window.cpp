@@ -245,6 +245,20 @@ void MainWindow::setDarkPalette(bool dark) {
 
 QString MainWindow::openFile(const QString& path) {
   auto loaded = readVectorFile(path);
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (!loaded.error.isEmpty() && (suffix == "tsv" || suffix == "txt")) {
+    // Not vectors: a labelled corpus (label<TAB>text) to train on with the engine's classify task.
+    TaskSettings t = m_task->settings();
+    t.task = "classify";
+    t.preset.clear();
+    t.dataPath = QFileInfo(path).absoluteFilePath();
+    m_task->editSettings(t, "data");
+    addRecent(t.dataPath);
+    statusBar()->showMessage(QString("%1 will be the training data (classify, label<TAB>text); press Train.")
+                                 .arg(QFileInfo(path).fileName()),
+                             8000);
+    return {};
+  }
   if (!loaded.error.isEmpty()) {
     statusBar()->showMessage(loaded.error, 10000);
     return loaded.error;

@@ -4,6 +4,8 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QLabel>
 #include <QFile>
 #include <QLineEdit>
@@ -124,6 +126,28 @@ class TestExplorer : public QObject {
     const QStringList rows = QString::fromUtf8(v.readAll()).split('\n', Qt::SkipEmptyParts);
     QCOMPARE(rows.size(), 2000 - 2);  // padding and OOV excluded by default
     QCOMPARE(rows[0].split('\t').size(), 16);
+  }
+
+  void openAVectorsFile() {
+    auto w = trainedDemo();
+    QVERIFY(w);
+    QTemporaryDir dir;
+    QCOMPARE(w->explorer()->exportProjectorTsv(dir.filePath("vectors.tsv"), dir.filePath("metadata.tsv")), QString());
+    MainWindow other;
+    other.show();
+    QCOMPARE(other.openFile(dir.filePath("vectors.tsv")), QString());
+    EmbeddingExplorer* e = other.explorer();
+    QTRY_VERIFY_WITH_TIMEOUT(e->projectionsShown() > 0, 15000);
+    QCOMPARE(e->canvas()->pointCount(), 2000 - 2);  // a projector file has no padding row: all rows shown
+    QCOMPARE(e->corpus()->tokens.value(0), w->explorer()->corpus()->tokens.value(2));
+    QVERIFY(other.recentFiles().value(0).endsWith("vectors.tsv"));
+    // A bad file is an error with the engine's message, and nothing changes.
+    QFile bad(dir.filePath("bad.npy"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("not numpy");
+    bad.close();
+    QVERIFY(!other.openFile(dir.filePath("bad.npy")).isEmpty());
+    QCOMPARE(e->canvas()->pointCount(), 2000 - 2);
   }
 
   void noTwoVisibleLabelsOverlap() {

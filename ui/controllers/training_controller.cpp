@@ -58,7 +58,8 @@ TrainingController::TrainingController(QObject* parent) : QObject(parent) {
     m_step = p.step;
     emit progress(p);
     if (p.finished) setState(State::Finished);
-    else if (p.paused && (m_holdAt < 0 || m_step >= m_holdAt) && m_state == State::Running) setState(State::Paused);
+    else if (p.paused && m_job && m_job->isPaused() && (m_holdAt < 0 || m_step >= m_holdAt) && m_state == State::Running)
+      setState(State::Paused);
   });
   connect(m_worker, &TrainingWorker::snapshot, this, [this](const SnapshotPtr& s, int gen) {
     if (gen == m_generation && s) emit snapshotReady(s);

@@ -1,97 +1,45 @@
 #include "ui/models/vector_file.h"
 
-#include <QDir>
-#include <QFile>
 #include <QFileInfo>
-#include <QRegularExpression>
-#include <QTextStream>
+
+#include "engine/io/vectors.h"
 
 namespace embedscope::ui {
 
 LoadedVectors readVectorFile(const QString& path) {
+  // The engine's io library reads every format (NumPy .npy/.npz, word2vec text/binary, fastText
+  // .vec, GloVe, projector TSV with metadata.tsv, Keras .keras / .weights.h5).
   LoadedVectors out;
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) {
-    out.error = QString("Cannot open %1: %2").arg(path, f.errorString());
-    return out;
-  }
-  if (path.endsWith(".npy")) {
-    out.error = QString("%1: NumPy files open through the engine's io library, which this build does not have yet.").arg(path);
-    return out;
-  }
-  QTextStream in(&f);
-  std::vector<std::vector<float>> rows;
-  QStringList tokens;
-  const bool tsv = path.endsWith(".tsv");
-  static const QRegularExpression ws("\\s+");
-  int lineNo = 0;
-  int dims = -1;
-  while (!in.atEnd()) {
-    const QString line = in.readLine();
-    ++lineNo;
-    if (line.trimmed().isEmpty()) continue;
-    QStringList parts = tsv ? line.split('\t') : line.trimmed().split(ws);
-    if (!tsv && lineNo == 1 && parts.size() == 2) {
-      bool a = false, b = false;
-      parts[0].toLongLong(&a);
-      parts[1].toLongLong(&b);
-      if (a && b) continue;  // word2vec header "N D"
-    }
-    QString token;
-    if (!tsv) token = parts.takeFirst();
-    std::vector<float> v;
-    v.reserve(size_t(parts.size()));
-    for (const QString& p : parts) {
-      bool ok = false;
-      const float x = p.toFloat(&ok);
-      if (!ok) {
-        out.error = QString("%1:%2: '%3' is not a number").arg(path).arg(lineNo).arg(p.left(40));
-        return out;
-      }
-      v.push_back(x);
-    }
-    if (dims < 0) dims = int(v.size());
-    if (int(v.size()) != dims || dims == 0) {
-      out.error = QString("%1:%2: expected %3 values, found %4").arg(path).arg(lineNo).arg(dims).arg(v.size());
-      return out;
-    }
-    rows.push_back(std::move(v));
-    tokens << (tsv ? QString::number(rows.size() - 1) : token);
-  }
-  if (rows.empty()) {
-    out.error = path + ": no vectors found";
+  auto v = io::readVectors(path.toStdString());
+  if (!v) {
+    out.error = QString::fromStdString(v.status().message());
     return out;
   }
   auto corpus = std::make_shared<CorpusInfo>();
-  if (tsv) {
-    QFile meta(QFileInfo(path).dir().filePath("metadata.tsv"));
-    if (meta.open(QIODevice::ReadOnly | QIODevice::Text)) {
-      QTextStream m(&meta);
-      QStringList lines;
-      while (!m.atEnd()) lines << m.readLine();
-      while (!lines.isEmpty() && lines.back().isEmpty()) lines.removeLast();
-      const bool header = lines.size() == qsizetype(rows.size()) + 1;
-      if (header) {
-        const QStringList cols = lines.takeFirst().split('\t');
-        corpus->metadataColumns = cols.mid(1);
-        corpus->metadata.assign(size_t(corpus->metadataColumns.size()), {});
-      }
-      if (lines.size() == qsizetype(rows.size()))
-        for (int i = 0; i < lines.size(); ++i) {
-          const QStringList c = lines[i].split('\t');
-          tokens[i] = c.value(0);
-          for (size_t k = 0; k < corpus->metadata.size(); ++k) corpus->metadata[k] << c.value(int(k) + 1);
-        }
-    }
+  const auto rows = v->rows();
+  for (std::int64_t i = 0; i < rows; ++i)
+    corpus->tokens << (size_t(i) < v->tokens.size() ? QString::fromStdString(v->tokens[size_t(i)]) : QString::number(i));
+  corpus->frequency.assign(size_t(rows), 0);
+  for (size_t i = 0; i < v->frequencies.size() && i < size_t(rows); ++i) corpus->frequency[i] = v->frequencies[i];
+  corpus->cluster.assign(size_t(rows), -1);
+  // A file says which rows are padding / OOV (or none): only those are set aside.
+  corpus->specialRows.clear();
+  if (v->paddingRow) corpus->specialRows.push_back(int(*v->paddingRow));
+  if (v->oovRow) corpus->specialRows.push_back(int(*v->oovRow));
+  for (size_t c = 0; c < v->metadataColumns.size() && c < v->metadata.size(); ++c) {
+    corpus->metadataColumns << QString::fromStdString(v->metadataColumns[c]);
+    QStringList col;
+    for (const auto& s : v->metadata[c]) col << QString::fromStdString(s);
+    corpus->metadata.push_back(col);
   }
+  corpus->description = QString("%1: %2 x %3 (%4)")
+                            .arg(QFileInfo(path).fileName())
+                            .arg(rows)
+                            .arg(v->dim())
+                            .arg(QString::fromStdString(v->format));
   auto snap = std::make_shared<EmbeddingSnapshot>();
-  snap->table = Matrix(Eigen::Index(rows.size()), dims);
-  for (size_t r = 0; r < rows.size(); ++r)
-    for (int c = 0; c < dims; ++c) snap->table(Eigen::Index(r), c) = rows[r][size_t(c)];
-  corpus->tokens = tokens;
-  corpus->frequency.assign(rows.size(), 0);
-  corpus->cluster.assign(rows.size(), -1);
-  corpus->description = QString("%1: %2 x %3").arg(QFileInfo(path).fileName()).arg(rows.size()).arg(dims);
+  snap->table = std::move(v->matrix);
+  snap->touched.assign(size_t(rows), 0);
   out.corpus = corpus;
   out.snapshot = snap;
   return out;

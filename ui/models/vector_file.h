@@ -1,7 +1,6 @@
 #pragma once
-// Reads a vectors file for the explorer until the engine's io library takes over: word2vec /
-// fastText text (optional "N D" header, then "token v1 ... vD") and the projector's TSV (numbers
-// only, with metadata.tsv next to it when present).
+// Reads a vectors file for the explorer through the engine's io library (every format it knows),
+// as the explorer's corpus description and one snapshot.
 #include <QString>
 
 #include "ui/training/training_types.h"

@@ -263,6 +263,7 @@ class BuiltinTrainingJob final : public TrainingJob {
   void pause() override { m_paused.store(true); }
   void resume() override { m_paused.store(false); }
   void step() override { m_stepsAllowed.fetch_add(1); }
+  bool isPaused() const override { return m_paused.load(); }
 
   QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CancelToken& cancel) override {
     auto lastReport = Clock::now();

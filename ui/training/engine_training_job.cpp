@@ -82,6 +82,10 @@ class EngineTrainingJob final : public TrainingJob {
     m_wantRunning = true;
     if (m_live) m_trainer->resume();
   }
+  bool isPaused() const override {
+    std::lock_guard<std::mutex> lock(m_control);
+    return !m_wantRunning;
+  }
   void step() override {
     std::lock_guard<std::mutex> lock(m_control);
     if (m_live) m_trainer->step();
@@ -214,7 +218,7 @@ class EngineTrainingJob final : public TrainingJob {
   CorpusPtr m_corpus;
   SnapshotPtr m_initial;
   QStringList m_notes;
-  std::mutex m_control;
+  mutable std::mutex m_control;
   bool m_live = false, m_wantRunning = false;
   int m_pendingSteps = 0;
 };

@@ -37,6 +37,8 @@ class TrainingJob {
   virtual void pause() = 0;
   virtual void resume() = 0;
   virtual void step() = 0;
+  // Whether the run is held now (a "paused" report from before a resume is then stale).
+  virtual bool isPaused() const = 0;
 };
 
 // The trainer compiled into the explorer (CPU, Eigen) for the planted-clusters demo.

@@ -43,6 +43,7 @@ struct CorpusInfo {
   std::vector<long long> frequency;   // occurrences in the training corpus
   std::vector<int> cluster;           // planted class of each token (-1 = none)
   QStringList clusterNames;           // name of each class (empty: "class k")
+  std::vector<int> specialRows{0, 1}; // padding / OOV rows, pinned and excluded by default
   QStringList metadataColumns;        // extra columns, e.g. "class"
   std::vector<QStringList> metadata;  // metadata[column][id]
   QString description;

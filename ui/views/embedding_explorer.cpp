@@ -174,11 +174,16 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   m_minDist->setSingleStep(0.05);
   m_minDist->setValue(0.1);
   m_minDist->setToolTip("UMAP min_dist: how tightly points may pack.");
-  rowP->addWidget(new QLabel("perplexity", this));
+  auto* lp = new QLabel("perplexity", this);
+  auto* ln = new QLabel("n_neighbors", this);
+  auto* lm = new QLabel("min_dist", this);
+  m_tsneParams = {lp, m_perplexity};
+  m_umapParams = {ln, m_neighborsParam, lm, m_minDist};
+  rowP->addWidget(lp);
   rowP->addWidget(m_perplexity);
-  rowP->addWidget(new QLabel("n_neighbors", this));
+  rowP->addWidget(ln);
   rowP->addWidget(m_neighborsParam);
-  rowP->addWidget(new QLabel("min_dist", this));
+  rowP->addWidget(lm);
   rowP->addWidget(m_minDist);
   rowP->addStretch(1);
   m_paramRow->setVisible(false);
@@ -236,6 +241,8 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   connect(m_projection, &QComboBox::currentIndexChanged, this, [this](int i) {
     m_customRow->setVisible(i == 3);
     m_paramRow->setVisible(i == 1 || i == 2);
+    for (QWidget* w : m_tsneParams) w->setVisible(i == 1);
+    for (QWidget* w : m_umapParams) w->setVisible(i == 2);
     m_lastProjectionKey.clear();
     requestProjection();
   });
@@ -337,7 +344,7 @@ void EmbeddingExplorer::showTimelineIndex(int index) {
 
 std::vector<int> EmbeddingExplorer::excludedIds() const {
   if (m_includeSpecial->isChecked()) return {};
-  return {0, 1};
+  return m_corpus ? m_corpus->specialRows : std::vector<int>{0, 1};
 }
 
 std::vector<int> EmbeddingExplorer::idsMatching(const QString& text) const {
@@ -402,8 +409,9 @@ void EmbeddingExplorer::onProjected(const ProjectionResult& r, const SnapshotPtr
   m_canvas->setPoints(req.rows, coords, sameRows);
   if (!r.trust.empty()) m_canvas->setTrust(r.trust);
   std::vector<int> pinned;
+  const std::vector<int> special = m_corpus ? m_corpus->specialRows : std::vector<int>{0, 1};
   for (int id : req.rows)
-    if (id < 2) pinned.push_back(id);
+    if (std::find(special.begin(), special.end(), id) != special.end()) pinned.push_back(id);
   m_canvas->setPinnedIds(pinned);
   QStringList ex;
   for (double e : r.explained) ex << QString::number(100.0 * e, 'f', 1) + "%";

@@ -100,6 +100,7 @@ class EmbeddingExplorer : public QWidget {
   QWidget* m_paramRow;
   QDoubleSpinBox *m_perplexity, *m_minDist;
   QSpinBox* m_neighborsParam;
+  QList<QWidget*> m_tsneParams, m_umapParams;
   QLabel *m_searchCount, *m_timelineLabel, *m_info;
   QSlider* m_timelineSlider;
   QTimer* m_rotateTimer;
