@@ -1,0 +1,50 @@
+#pragma once
+// A training run as the worker thread drives it: prepare once, then fit() runs on the worker to
+// the end of training, starting paused. The GUI thread steers it with direct, thread-safe calls
+// (pause, resume, step) and stops it with the cancel token — never with queued messages, because
+// the worker's event loop is busy inside fit(). The engine's session::Trainer has exactly these
+// semantics; implementations adapt it (engine_training_job) or mirror it (builtin_training_job).
+#include <QString>
+#include <functional>
+#include <memory>
+
+#include "engine/core/cancel_token.h"
+#include "ui/models/layer_settings.h"
+#include "ui/models/task_settings.h"
+#include "ui/training/training_types.h"
+
+namespace embedscope::ui {
+
+class TrainingJob {
+ public:
+  virtual ~TrainingJob() = default;
+  using ProgressFn = std::function<void(const TrainingProgress&)>;
+  using SnapshotFn = std::function<void(SnapshotPtr)>;
+
+  // Builds the data, the table and the head (on the worker). Returns an error message or empty.
+  virtual QString prepare() = 0;
+  virtual CorpusPtr corpus() const = 0;
+  // The table before the first step (after prepare).
+  virtual SnapshotPtr initialSnapshot() const = 0;
+  // Which engine actually runs, in words, with the reason (e.g. "CPU: vulkan: no device; using the CPU").
+  virtual QString engineDescription() const = 0;
+  // Trains to the end on the calling thread, starting paused. Reports progress at most every
+  // ~50 ms and whenever it pauses (with paused = true), snapshots every `snapshot every` steps
+  // and at the end. Cancellation is a normal end. Returns an error message or empty.
+  virtual QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CancelToken& cancel) = 0;
+  // Thread-safe controls. pause() holds before the next step; step() lets one step run while
+  // paused (n calls = n steps); resume() runs on.
+  virtual void pause() = 0;
+  virtual void resume() = 0;
+  virtual void step() = 0;
+  // Whether the run is held now (a "paused" report from before a resume is then stale).
+  virtual bool isPaused() const = 0;
+};
+
+// The trainer compiled into the explorer (CPU, Eigen) for the planted-clusters demo.
+std::unique_ptr<TrainingJob> makeBuiltinTrainingJob(const LayerSettings& layer, const TaskSettings& task);
+// The engine's session (buildRun + Trainer) for the engine's presets and data files; nullptr when
+// the task settings ask for the built-in trainer.
+std::unique_ptr<TrainingJob> makeTrainingJob(const LayerSettings& layer, const TaskSettings& task);
+
+}  // namespace embedscope::ui
