@@ -272,13 +272,16 @@ void MemoryView::setMeasuredUse(const std::vector<std::optional<std::uint64_t>>&
   replan();
 }
 
+// The CPU engine's plan says "cpu" when it fits system RAM; a device plan says "device".
+bool fitsWherePlanned(const PlanRecord& r) { return r.fits && (r.decision == "device" || r.engine == "cpu"); }
+
 std::int64_t MemoryView::searchFitLimit(const WhatIf& base) const {
   // The planner is arithmetic, so a bisection over input_dim costs microseconds per probe.
   auto fits = [&](std::int64_t v) {
     WhatIf w = base;
     w.inputDim = v;
     Result<PlanRecord> r = m_planner(w);
-    return r.isOk() && r->fits && r->decision == "device";
+    return r.isOk() && fitsWherePlanned(*r);
   };
   const std::int64_t maxTry = 2'000'000'000;
   if (!fits(1)) return 0;
@@ -314,13 +317,15 @@ void MemoryView::replan() {
   m_bars->setPlan(&*m_plan);
   m_device->setText(tr("Device: %1 (%2), engine %3").arg(m_plan->deviceName, m_plan->deviceType, m_plan->engine));
   QString verdict;
-  if (m_plan->fits && m_plan->decision == "device")
-    verdict = tr("<b style='color:#1a7f37'>Fits</b> on the device: %1 in all.").arg(formatBytes(m_plan->totalBytes));
+  if (fitsWherePlanned(*m_plan))
+    verdict = m_plan->engine == "cpu"
+                  ? tr("<b style='color:#1a7f37'>Fits</b> in system RAM (CPU engine): %1 in all.").arg(formatBytes(m_plan->totalBytes))
+                  : tr("<b style='color:#1a7f37'>Fits</b> on the device: %1 in all.").arg(formatBytes(m_plan->totalBytes));
   else if (m_plan->decision == "host-visible")
     verdict = tr("<b style='color:#b35900'>Does not fit the device budget</b>: the table goes to host-visible "
                  "memory (slower, but it trains). %1")
                   .arg(formatBytes(m_plan->totalBytes));
-  else if (m_plan->decision == "cpu")
+  else if (m_plan->decision == "cpu" && m_plan->engine != "cpu")
     verdict = tr("<b style='color:#b35900'>Runs on the CPU engine</b>, as the Keras docs advise for tables too "
                  "large for the accelerator: %1.")
                   .arg(formatBytes(m_plan->totalBytes));

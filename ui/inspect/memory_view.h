@@ -92,6 +92,9 @@ class MemoryView : public QWidget {
   QLabel* m_measuredLabel = nullptr;
 };
 
+// Whether the plan fits where it is planned (the device, or system RAM for the CPU engine).
+bool fitsWherePlanned(const PlanRecord& plan);
+
 // "512,000,000 B (488.3 MiB)": bytes exactly, with a readable size beside them.
 QString formatBytes(std::uint64_t bytes);
 
