@@ -45,6 +45,9 @@ MemoryBars::MemoryBars(QWidget* parent) : QWidget(parent) {
 
 void MemoryBars::setPlan(const PlanRecord* plan) {
   m_plan = plan;
+  // One fixed-height band per heap plus the legend: the table below gets the rest of the room.
+  const int heaps = plan ? std::max<int>(1, static_cast<int>(plan->heaps.size())) : 1;
+  setFixedHeight(16 + heaps * 64 + 60);
   update();
 }
 
@@ -71,7 +74,7 @@ void MemoryBars::paintEvent(QPaintEvent*) {
   const int n = static_cast<int>(plan.heaps.size());
   if (n == 0) return;
   const int left = 150, right = 24, top = 8;
-  const int rowH = std::max(40, (height() - top - 40) / n);
+  const int rowH = 64;
   const int barH = std::min(34, rowH - 18);
   const int width = std::max(50, this->width() - left - right);
   QFontMetrics fm(font());
@@ -136,11 +139,12 @@ void MemoryBars::paintEvent(QPaintEvent*) {
     p.drawText(QRect(left, y + barH + 1, width, 16), Qt::AlignRight | Qt::AlignVCenter, caption);
   }
   // Legend.
-  int lx = left, ly = height() - 22;
+  int lx = left, ly = top + n * rowH;
   QStringList seen;
   for (const auto& a : plan.allocations) {
     if (seen.contains(a.name)) continue;
     seen << a.name;
+    if (lx + 24 + fm.horizontalAdvance(a.name) > this->width() - right) lx = left, ly += 20;  // wrap
     p.fillRect(QRect(lx, ly + 4, 12, 12), colourFor(a.name));
     p.setPen(palette().text().color());
     p.drawText(QPoint(lx + 16, ly + 15), a.name);
@@ -220,8 +224,8 @@ MemoryView::MemoryView(QWidget* parent) : QWidget(parent) {
   side->addWidget(m_measuredLabel);
   side->addStretch(1);
   auto* main = new QVBoxLayout;
-  main->addWidget(m_bars, 3);
-  main->addWidget(m_table, 2);
+  main->addWidget(m_bars);
+  main->addWidget(m_table, 1);
   auto* layout = new QHBoxLayout(this);
   layout->addLayout(side, 1);
   layout->addLayout(main, 3);
@@ -332,7 +336,7 @@ void MemoryView::replan() {
   else
     verdict = tr("<b style='color:#b00020'>Does not fit</b>: %1.").arg(formatBytes(m_plan->totalBytes));
   if (!m_plan->reason.isEmpty()) verdict += "<br>" + m_plan->reason.toHtmlEscaped();
-  if (m_plan->devicesNeeded > 1)
+  if (m_plan->devicesNeeded > 1 && !m_plan->reason.contains("devices"))
     verdict += tr("<br>A row-sharded run would need %1 such devices.").arg(m_plan->devicesNeeded);
   m_decision->setText(verdict);
 
