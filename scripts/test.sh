@@ -13,6 +13,8 @@ stage() { printf '\n== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
 
 stage "build"
 EMBEDSCOPE_BUILD_DIR=$here/build "$here/scripts/build.sh" -DEMBEDSCOPE_WERROR=ON
+stage "engine without Qt (EMBEDSCOPE_BUILD_UI=OFF)"
+EMBEDSCOPE_BUILD_DIR=$here/build-engine "$here/scripts/build.sh" -DEMBEDSCOPE_WERROR=ON -DEMBEDSCOPE_BUILD_UI=OFF
 stage "tests"
 ctest --test-dir "$here/build" --output-on-failure -j "$jobs"
 

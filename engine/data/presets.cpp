@@ -10,6 +10,12 @@ namespace embedscope::data {
 
 namespace {
 
+}  // namespace
+
+const std::vector<std::string>& sentimentWords(int polarity);
+
+namespace {
+
 // Pronounceable filler words built from syllables, so the vocabulary looks like text.
 std::vector<std::string> fillerWords(std::size_t count, Rng& rng) {
   static const char* const kOnsets[] = {"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "ch", "st"};
@@ -22,7 +28,11 @@ std::vector<std::string> fillerWords(std::size_t count, Rng& rng) {
       w += kOnsets[rng.below(std::size(kOnsets))];
       w += kVowels[rng.below(std::size(kVowels))];
     }
-    if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);
+    // A filler must never spell a polarity word ("fi"+"ne"), or it would carry the label.
+    bool polar = false;
+    for (int p = 0; p < 2; ++p)
+      for (const auto& s : sentimentWords(p)) polar |= s == w;
+    if (!polar && std::find(words.begin(), words.end(), w) == words.end()) words.push_back(w);
   }
   return words;
 }

@@ -72,5 +72,9 @@ struct SparseRowGrad {
 // From validated ids (flattened, length N) and dOut (N, D), row-major.
 SparseRowGrad accumulateRowGrad(std::span<const std::int64_t> ids, const float* dOut, std::int64_t outputDim,
                                 std::int64_t inputDim);
+// The same into an existing gradient, reusing its buffers (a training loop calls this every step
+// and avoids re-faulting tens of MB of fresh pages).
+void accumulateRowGrad(std::span<const std::int64_t> ids, const float* dOut, std::int64_t outputDim,
+                       std::int64_t inputDim, SparseRowGrad& into);
 
 }  // namespace embedscope

@@ -79,6 +79,11 @@ Status validateLayerConfig(const LayerConfig& c, std::vector<std::string>* warni
     if (warnings) warnings->push_back("`lora_alpha` is ignored without `lora_rank`.");
   }
   if (c.inputLength && warnings) warnings->emplace_back(kInputLengthWarning);
+  // Keras computes the rows-mode orthogonal penalty as a dense (V, V) product every step.
+  if (warnings && c.embeddingsRegularizer && c.embeddingsRegularizer->name == "orthogonal_regularizer" &&
+      c.embeddingsRegularizer->text("mode") == "rows" && c.inputDim > 20000)
+    warnings->push_back("orthogonal_regularizer in rows mode costs O(input_dim^2 * output_dim) per step (input_dim=" +
+                        std::to_string(c.inputDim) + "); Keras builds the same (input_dim, input_dim) product");
   return Status::ok();
 }
 

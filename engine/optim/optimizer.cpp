@@ -90,7 +90,7 @@ const Matrix* Optimizer::slot(int variable, std::string_view name) const {
   if (adam && name == "v") want = "velocity";
   if (adam && name == "v_hat") want = "velocity_hat";
   for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == want) return &m_vars[static_cast<std::size_t>(variable)].slots[i];
+    if (names[i] == want) return &m_vars[static_cast<std::size_t>(variable)].slotData[i];
   return nullptr;
 }
 
@@ -155,7 +155,15 @@ Status Optimizer::apply(std::span<const VariableGrad> grads, std::vector<UpdateS
   }
   if (stats) stats->clear();
   for (std::size_t i = 0; i < grads.size(); ++i) {
-    if (!grads[i].sparse && !grads[i].dense) continue;  // Keras filters out missing gradients
+    if (!grads[i].sparse && !grads[i].dense) {  // Keras filters out missing gradients: no decay, no update
+      if (stats) {
+        UpdateStats skipped;
+        skipped.variable = m_vars[static_cast<std::size_t>(grads[i].variable)].name;
+        skipped.step = m_iterations;
+        stats->push_back(std::move(skipped));
+      }
+      continue;
+    }
     const double norm = std::sqrt(m_config.globalClipnorm && !(m_config.clipnorm && *m_config.clipnorm > 0)
                                       ? globalSq
                                       : sq[i]);
@@ -216,10 +224,10 @@ Status Optimizer::applyOne(const VariableGrad& grad, double norm, UpdateStats* s
     stats->constraintRowDelta.clear();
   }
 
-  const std::size_t slotCount = var.slots.size();
+  const std::size_t slotCount = var.slotData.size();
   float* wBase = w.data();
   std::array<float*, 4> slotBase{};
-  for (std::size_t s = 0; s < slotCount && s < slotBase.size(); ++s) slotBase[s] = var.slots[s].data();
+  for (std::size_t s = 0; s < slotCount && s < slotBase.size(); ++s) slotBase[s] = var.slotData[s].data();
   float* deltaOut = stats ? stats->rowDelta.data() : nullptr;
 
   // One row: build its gradient, decay, update, measure.
@@ -275,13 +283,21 @@ Status Optimizer::applyOne(const VariableGrad& grad, double norm, UpdateStats* s
   if (var.constraint) applyConstraint(*var.constraint, w, stats ? &stats->constraintRowDelta : nullptr);
 
   if (stats) {
-    std::int64_t moved = 0;
+    std::int64_t moved = 0, movedWithout = 0;
+    std::size_t k = 0;
     for (std::int64_t r = 0; r < rows; ++r) {
       const bool m = stats->rowDelta[static_cast<std::size_t>(r)] > 0.0f ||
                      (!stats->constraintRowDelta.empty() && stats->constraintRowDelta[static_cast<std::size_t>(r)] > 0.0f);
+      bool hadGrad = hasDense;
+      if (!hadGrad && sp) {
+        while (k < sp->rows.size() && sp->rows[k] < r) ++k;
+        hadGrad = k < sp->rows.size() && sp->rows[k] == r;
+      }
       moved += m;
+      movedWithout += m && !hadGrad;
     }
     stats->rowsMoved = moved;
+    stats->rowsMovedWithoutGrad = movedWithout;
   }
   return Status::ok();
 }

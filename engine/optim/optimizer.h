@@ -73,7 +73,7 @@ class Optimizer {
     std::string name;
     std::int64_t rows = 0, cols = 0;
     std::optional<ConstraintSpec> constraint;
-    std::vector<Matrix> slots;  // in slotNames() order
+    std::vector<Matrix> slotData;  // in slotNames() order ("slots" is a Qt macro)
   };
   // Creates the slots (zeros or the optimizer's initial value).
   virtual void createSlots(Var& var) const = 0;

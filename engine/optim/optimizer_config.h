@@ -15,6 +15,9 @@ namespace embedscope {
 enum class UpdateMode {
   Dense,  // Keras 3: every row's statistics decay every step and untouched rows move
   Lazy,   // TF-Addons LazyAdam / PyTorch SparseAdam: only rows with a gradient change
+          // (their statistics, weight decay and update); a dense gradient part (the embeddings
+          // regularizer's) gives every row a gradient, so lazy then equals dense. The constraint
+          // still projects the whole table, as Keras does.
 };
 std::string_view updateModeName(UpdateMode m);  // "dense" | "lazy"
 Result<UpdateMode> parseUpdateMode(std::string_view text);

@@ -19,7 +19,7 @@ class Sgd final : public Optimizer {
 
  protected:
   void createSlots(Var& v) const override {
-    if (m_config.momentum != 0.0) v.slots.push_back(zeros(v.rows, v.cols));
+    if (m_config.momentum != 0.0) v.slotData.push_back(zeros(v.rows, v.cols));
   }
   void beginStep(std::int64_t, float lr) override {
     m_s = {lr, static_cast<float>(m_config.momentum), m_config.nesterov};
@@ -45,7 +45,7 @@ class Rmsprop final : public Optimizer {
 
  protected:
   void createSlots(Var& v) const override {
-    for (std::size_t i = 0; i < slotNames().size(); ++i) v.slots.push_back(zeros(v.rows, v.cols));
+    for (std::size_t i = 0; i < slotNames().size(); ++i) v.slotData.push_back(zeros(v.rows, v.cols));
   }
   void beginStep(std::int64_t, float lr) override {
     m_s = {lr, static_cast<float>(m_config.rho), static_cast<float>(m_config.momentum),
@@ -72,7 +72,7 @@ class Adam final : public Optimizer {
 
  protected:
   void createSlots(Var& v) const override {
-    for (std::size_t i = 0; i < slotNames().size(); ++i) v.slots.push_back(zeros(v.rows, v.cols));
+    for (std::size_t i = 0; i < slotNames().size(); ++i) v.slotData.push_back(zeros(v.rows, v.cols));
   }
   void beginStep(std::int64_t t, float lr) override {
     m_s = rules::adamScalars(lr, static_cast<float>(m_config.beta1), static_cast<float>(m_config.beta2),
@@ -93,7 +93,7 @@ class Adagrad final : public Optimizer {
 
  protected:
   void createSlots(Var& v) const override {
-    v.slots.push_back(Matrix::Constant(v.rows, v.cols, static_cast<float>(m_config.initialAccumulatorValue)));
+    v.slotData.push_back(Matrix::Constant(v.rows, v.cols, static_cast<float>(m_config.initialAccumulatorValue)));
   }
   void beginStep(std::int64_t, float lr) override { m_s = {lr, static_cast<float>(m_config.epsilon)}; }
   void updateRow(float* w, float* const* s, const float* g, std::int64_t n) const override {
@@ -115,8 +115,8 @@ class Ftrl final : public Optimizer {
 
  protected:
   void createSlots(Var& v) const override {
-    v.slots.push_back(Matrix::Constant(v.rows, v.cols, static_cast<float>(m_config.initialAccumulatorValue)));
-    v.slots.push_back(zeros(v.rows, v.cols));
+    v.slotData.push_back(Matrix::Constant(v.rows, v.cols, static_cast<float>(m_config.initialAccumulatorValue)));
+    v.slotData.push_back(zeros(v.rows, v.cols));
   }
   void beginStep(std::int64_t, float lr) override {
     const auto l2 = static_cast<float>(m_config.l2RegularizationStrength);

@@ -54,26 +54,40 @@ struct RmspropScalars {
   float momentum;
   float epsilon;
 };
-inline void rmspropRow(float* w, float* v, float* mom, float* avg, const float* g, std::int64_t n,
-                       const RmspropScalars& s) {
-  const float oneMinusRho = 1.0f - s.rho;
+// One loop per combination of centered / momentum, so each vectorises.
+template <bool Centered, bool Momentum>
+inline void rmspropRowT(float* w, float* v, float* mom, float* avg, const float* g, std::int64_t n,
+                        const RmspropScalars& s) {
+  const float rho = s.rho, oneMinusRho = 1.0f - s.rho, lr = s.lr, eps = s.epsilon, mu = s.momentum;
 #pragma omp simd
   for (std::int64_t i = 0; i < n; ++i) {
-    v[i] = s.rho * v[i] + oneMinusRho * (g[i] * g[i]);
-    float den;
-    if (avg != nullptr) {
-      avg[i] = s.rho * avg[i] + oneMinusRho * g[i];
-      den = v[i] - avg[i] * avg[i] + s.epsilon;
-    } else {
-      den = v[i] + s.epsilon;
+    const float gi = g[i];
+    const float vi = rho * v[i] + oneMinusRho * (gi * gi);
+    v[i] = vi;
+    float den = vi + eps;
+    if constexpr (Centered) {
+      const float ai = rho * avg[i] + oneMinusRho * gi;
+      avg[i] = ai;
+      den = vi - ai * ai + eps;
     }
-    const float inc = (s.lr * g[i]) / std::sqrt(den);
-    if (mom != nullptr) {
-      mom[i] = s.momentum * mom[i] + inc;
-      w[i] = w[i] - mom[i];
+    const float inc = (lr * gi) / std::sqrt(den);
+    if constexpr (Momentum) {
+      const float mi = mu * mom[i] + inc;
+      mom[i] = mi;
+      w[i] = w[i] - mi;
     } else {
       w[i] = w[i] - inc;
     }
+  }
+}
+inline void rmspropRow(float* w, float* v, float* mom, float* avg, const float* g, std::int64_t n,
+                       const RmspropScalars& s) {
+  if (avg != nullptr) {
+    if (mom != nullptr) rmspropRowT<true, true>(w, v, mom, avg, g, n, s);
+    else rmspropRowT<true, false>(w, v, mom, avg, g, n, s);
+  } else {
+    if (mom != nullptr) rmspropRowT<false, true>(w, v, mom, avg, g, n, s);
+    else rmspropRowT<false, false>(w, v, mom, avg, g, n, s);
   }
 }
 
@@ -137,19 +151,33 @@ struct FtrlScalars {
   float l2Adjusted;  // l2 + beta / (2 lr)
   float l2Shrinkage;
 };
-inline float ftrlPow(float x, float negPower) { return negPower == 0.5f ? std::sqrt(x) : std::pow(x, negPower); }
-inline void ftrlRow(float* w, float* acc, float* lin, const float* g, std::int64_t n, const FtrlScalars& s) {
+template <bool SqrtPower>
+inline float ftrlPow(float x, float negPower) {
+  if constexpr (SqrtPower) return std::sqrt(x);
+  else return std::pow(x, negPower);
+}
+template <bool SqrtPower>
+inline void ftrlRowT(float* w, float* acc, float* lin, const float* g, std::int64_t n, const FtrlScalars& s) {
+  const float lr = s.lr, negPower = s.negPower, l1 = s.l1, l2 = s.l2Adjusted, shrink = s.l2Shrinkage;
+#pragma omp simd
   for (std::int64_t i = 0; i < n; ++i) {
-    const float gUse = g[i] + 2.0f * s.l2Shrinkage * w[i];
-    const float newAcc = acc[i] + g[i] * g[i];
-    const float pNew = ftrlPow(newAcc, s.negPower);
-    const float pOld = ftrlPow(acc[i], s.negPower);
-    lin[i] = lin[i] + (gUse - (pNew - pOld) / s.lr * w[i]);
-    const float quadratic = pNew / s.lr + 2.0f * s.l2Adjusted;
-    const float clipped = std::clamp(lin[i], -s.l1, s.l1);
-    w[i] = (clipped - lin[i]) / quadratic;
+    const float wi = w[i], gi = g[i], ai = acc[i];
+    const float gUse = gi + 2.0f * shrink * wi;
+    const float newAcc = ai + gi * gi;
+    const float pNew = ftrlPow<SqrtPower>(newAcc, negPower);
+    const float pOld = ftrlPow<SqrtPower>(ai, negPower);
+    const float z = lin[i] + (gUse - (pNew - pOld) / lr * wi);
+    lin[i] = z;
+    const float quadratic = pNew / lr + 2.0f * l2;
+    const float clipped = std::min(std::max(z, -l1), l1);
+    w[i] = (clipped - z) / quadratic;
     acc[i] = newAcc;
   }
+}
+// p = -0.5 (the default) takes the sqrt path, which is exact and vectorises.
+inline void ftrlRow(float* w, float* acc, float* lin, const float* g, std::int64_t n, const FtrlScalars& s) {
+  if (s.negPower == 0.5f) ftrlRowT<true>(w, acc, lin, g, n, s);
+  else ftrlRowT<false>(w, acc, lin, g, n, s);
 }
 
 }  // namespace embedscope::rules

@@ -16,6 +16,9 @@ struct UpdateStats {
   // Per row, the L2 norm of the change the constraint then made (empty without a constraint).
   std::vector<float> constraintRowDelta;
   std::int64_t rowsMoved = 0;           // rows with rowDelta > 0 or constraintRowDelta > 0
+  // Rows that moved without a gradient this step: Keras 3's dense semantics (decaying moments,
+  // momentum, weight decay, Ftrl) or the constraint; always 0 in lazy mode without a constraint.
+  std::int64_t rowsMovedWithoutGrad = 0;
   double gradNorm = 0.0;                // norm of the gradient before clipping (global norm for global_clipnorm)
   double clipScale = 1.0;               // the factor clipnorm / global_clipnorm applied (1 = none)
 };

@@ -21,10 +21,10 @@ std::optional<PresetDefaults> presetDefaults(const std::string& task, const std:
     // stay exactly where the initializer put them.
     d.inputDim = 1000;
     d.outputDim = 64;
-    d.epochs = 8;
+    d.epochs = 10;
     d.batchSize = 32;
     d.optimizer = "sgd";
-    d.learningRate = 60.0;
+    d.learningRate = 100.0;
     return d;
   }
   if (task == "classify" && preset == "sentiment") {

@@ -128,7 +128,7 @@ FitResult Trainer::fit(const TrainerCallbacks& callbacks, const CancelToken& can
                                                    std::to_string(m_stepInEpoch + 1)));
       if (!std::isfinite(r->loss)) {
         std::ostringstream m;
-        m << kNonFiniteLoss << ": the loss is " << r->loss << " at epoch " << m_epoch + 1 << ", step "
+        m << kNonFiniteLoss << ": the loss is " << (std::isnan(r->loss) ? "nan" : r->loss > 0 ? "inf" : "-inf") << " at epoch " << m_epoch + 1 << ", step "
           << m_stepInEpoch + 1
           << "; training stopped and the table keeps its state from before that step"
              " (an all-padding sequence under mask_zero pools 0/0, as Keras does)";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numeric>
 
 #include "engine/layer/regularizers.h"
 
@@ -179,64 +180,79 @@ Status CpuBackend::maskedMeanPool(const IdBatch& ids, bool maskZero, float* pool
   return Status::ok();
 }
 
-void CpuBackend::buildRowGradient(std::vector<std::int64_t>& keys, std::int64_t stride,
-                                  const std::function<const float*(std::int64_t)>& rowOf,
-                                  const std::function<float(std::int64_t)>& weightOf, RowGradient& grad) {
+void CpuBackend::buildRowGradient(const IdBatch& ids, bool maskZero, const float* source, std::int64_t sourceStride,
+                                  const float* weights, RowGradient& grad) {
   const std::int64_t d = m_table.cols();
-  std::sort(keys.begin(), keys.end());
-  grad.inputDim = m_table.rows();
-  grad.outputDim = d;
-  grad.rows.clear();
-  std::vector<std::int64_t> starts;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    const std::int64_t id = keys[i] / stride;
-    if (grad.rows.empty() || grad.rows.back() != id) {
-      grad.rows.push_back(id);
-      starts.push_back(static_cast<std::int64_t>(i));
+  const std::int64_t n = ids.count();
+  // Group positions by id with a table-sized slot map (kept between steps, reset after use):
+  // O(positions) instead of a sort of every position, and each row's sum still runs in position
+  // order, so the result does not depend on anything but the batch.
+  if (static_cast<std::int64_t>(m_slotOf.size()) != m_table.rows()) m_slotOf.assign(static_cast<std::size_t>(m_table.rows()), -1);
+  m_unique.clear();
+  m_positionSlot.resize(static_cast<std::size_t>(n));
+  for (std::int64_t p = 0; p < n; ++p) {
+    const std::int64_t id = ids.ids[p];
+    if (maskZero && id == 0) {
+      m_positionSlot[static_cast<std::size_t>(p)] = -1;
+      continue;
     }
+    std::int32_t& slot = m_slotOf[static_cast<std::size_t>(id)];
+    if (slot < 0) {
+      slot = static_cast<std::int32_t>(m_unique.size());
+      m_unique.push_back(id);
+    }
+    m_positionSlot[static_cast<std::size_t>(p)] = slot;
   }
-  starts.push_back(static_cast<std::int64_t>(keys.size()));
-  grad.values.resize(static_cast<Eigen::Index>(grad.rows.size()), d);
+  const auto u = static_cast<Eigen::Index>(m_unique.size());
+  m_accumulator.setZero(u, d);
+  const std::int64_t length = ids.length;
+  // Threads split the D columns: every thread walks all positions in order over its own columns.
   m_pool.parallelFor(
-      static_cast<std::int64_t>(grad.rows.size()),
-      [&](int, std::int64_t begin, std::int64_t end) {
-        for (std::int64_t u = begin; u < end; ++u) {
-          float* acc = grad.values.data() + u * d;
-          std::fill(acc, acc + d, 0.0f);
-          for (std::int64_t i = starts[static_cast<std::size_t>(u)]; i < starts[static_cast<std::size_t>(u) + 1]; ++i) {
-            const std::int64_t pos = keys[static_cast<std::size_t>(i)] % stride;
-            const float* src = rowOf(pos);
-            const float w = weightOf(pos);
+      d,
+      [&](int, std::int64_t c0, std::int64_t c1) {
+        for (std::int64_t p = 0; p < n; ++p) {
+          const std::int32_t slot = m_positionSlot[static_cast<std::size_t>(p)];
+          if (slot < 0) continue;
+          const std::int64_t srcRow = sourceStride == 0 ? p / length : p;
+          const float* src = source + srcRow * d;
+          const float w = weights ? weights[p / length] : 1.0f;
+          float* acc = m_accumulator.data() + static_cast<std::int64_t>(slot) * d;
 #pragma omp simd
-            for (std::int64_t k = 0; k < d; ++k) acc[k] += w * src[k];
-          }
+          for (std::int64_t k = c0; k < c1; ++k) acc[k] += w * src[k];
         }
       },
-      64);
+      16);
+  // Rows ascending, as SparseRowGrad promises.
+  m_order.resize(static_cast<std::size_t>(u));
+  std::iota(m_order.begin(), m_order.end(), 0);
+  std::sort(m_order.begin(), m_order.end(), [&](std::int32_t a, std::int32_t b) {
+    return m_unique[static_cast<std::size_t>(a)] < m_unique[static_cast<std::size_t>(b)];
+  });
+  grad.inputDim = m_table.rows();
+  grad.outputDim = d;
+  grad.rows.resize(static_cast<std::size_t>(u));
+  grad.values.resize(u, d);
+  for (Eigen::Index i = 0; i < u; ++i) {
+    const std::int32_t slot = m_order[static_cast<std::size_t>(i)];
+    grad.rows[static_cast<std::size_t>(i)] = m_unique[static_cast<std::size_t>(slot)];
+    std::memcpy(grad.values.data() + i * d, m_accumulator.data() + static_cast<std::int64_t>(slot) * d,
+                static_cast<std::size_t>(d) * sizeof(float));
+  }
+  for (auto id : m_unique) m_slotOf[static_cast<std::size_t>(id)] = -1;
 }
 
 Status CpuBackend::scatterGradient(const IdBatch& ids, const float* dOut, RowGradient& grad) {
-  const std::int64_t d = m_table.cols();
-  const std::int64_t n = ids.count();
-  m_keys.resize(static_cast<std::size_t>(n));
-  for (std::int64_t p = 0; p < n; ++p) m_keys[static_cast<std::size_t>(p)] = ids.ids[p] * n + p;
-  buildRowGradient(
-      m_keys, std::max<std::int64_t>(1, n), [&](std::int64_t p) { return dOut + p * d; },
-      [](std::int64_t) { return 1.0f; }, grad);
+  buildRowGradient(ids, false, dOut, 1, nullptr, grad);
   return Status::ok();
 }
 
 Status CpuBackend::scatterPooledGradient(const IdBatch& ids, bool maskZero, const float* dPooled,
                                          const float* validCounts, RowGradient& grad) {
-  const std::int64_t d = m_table.cols();
-  const std::int64_t n = ids.count();
-  m_keys.clear();
-  for (std::int64_t p = 0; p < n; ++p)
-    if (!maskZero || ids.ids[p] != 0) m_keys.push_back(ids.ids[p] * n + p);
-  const std::int64_t length = ids.length;
-  buildRowGradient(
-      m_keys, std::max<std::int64_t>(1, n), [&](std::int64_t p) { return dPooled + (p / length) * d; },
-      [&](std::int64_t p) { return 1.0f / validCounts[p / length]; }, grad);
+  // Position (b, l) contributes dPooled[b] / validCounts[b]; the reciprocal per row is what Keras's
+  // division's gradient is, computed once per row.
+  m_rowWeights.resize(static_cast<std::size_t>(ids.rows));
+  for (std::int64_t b = 0; b < ids.rows; ++b) m_rowWeights[static_cast<std::size_t>(b)] = 1.0f / validCounts[b];
+  buildRowGradient(ids, maskZero, dPooled, 0, m_rowWeights.data(), grad);
   return Status::ok();
 }
 

@@ -39,10 +39,10 @@ class CpuBackend final : public Backend {
 
  private:
   CpuBackend(BackendSetup setup, std::unique_ptr<Optimizer> optimizer);
-  // Sums rows of `values` into grad by key order; keys are id * stride + position, sorted.
-  void buildRowGradient(std::vector<std::int64_t>& keys, std::int64_t stride,
-                        const std::function<const float*(std::int64_t)>& rowOf,
-                        const std::function<float(std::int64_t)>& weightOf, RowGradient& grad);
+  // The row-sparse gradient of positions' rows: source row p (sourceStride 1) or p / length
+  // (sourceStride 0: one row per sequence, the pooled gradient) times weights[p / length] (or 1).
+  void buildRowGradient(const IdBatch& ids, bool maskZero, const float* source, std::int64_t sourceStride,
+                        const float* weights, RowGradient& grad);
 
   LayerConfig m_layer;
   Matrix m_table;  // E (the frozen base under LoRA)
@@ -51,7 +51,11 @@ class CpuBackend final : public Backend {
   ThreadPool m_pool;
   int m_tableVariable = -1, m_loraAVariable = -1, m_loraBVariable = -1;
   Matrix m_regGrad, m_regGradB, m_lookupScratch;
-  std::vector<std::int64_t> m_keys;
+  std::vector<std::int32_t> m_slotOf;  // per table row: its slot in this step's gradient, or -1
+  std::vector<std::int32_t> m_positionSlot, m_order;
+  std::vector<std::int64_t> m_unique;
+  std::vector<float> m_rowWeights;
+  Matrix m_accumulator;
 };
 
 }  // namespace embedscope::compute::cpu

@@ -75,8 +75,8 @@ class TestTaskData : public QObject {
     QCOMPARE(second, (std::vector<std::int64_t>{2, 3, 5, 2}));  // truncated: keeps the first four
     QCOMPARE(d->labels, (std::vector<std::int64_t>{1, 0}));
     auto padded = buildClassifyData(*c, 0, "t.tsv");
-    QCOMPARE(padded->ids.length, 6);
-    QCOMPARE(padded->ids.row(0)[5], 0);  // end padding
+    QCOMPARE(padded->ids.length, 5);  // the longest example
+    QCOMPARE(padded->ids.row(0)[4], 0);  // end padding
   }
 
   void validationSplitIsTheLastFraction_data() {
