@@ -114,6 +114,9 @@ Result<Vectors> readCsvVectors(const std::string& path, const ReadOptions& optio
   const auto dim = static_cast<std::int64_t>(cols - (tokenCol ? 1 : 0));
   if (header && first.fields.size() != cols)
     return lineError(path, first.line, "the header has " + std::to_string(first.fields.size()) + " columns, the rows " + std::to_string(cols));
+  for (std::size_t r = firstData; r < recs.size(); ++r)  // before allocating rows x cols
+    if (recs[r].fields.size() != cols)
+      return lineError(path, recs[r].line, std::to_string(recs[r].fields.size()) + " fields, but " + std::to_string(cols) + " expected");
   Vectors v;
   v.format = formatName(VectorFormat::Csv);
   v.matrix.resize(static_cast<std::int64_t>(recs.size() - firstData), dim);

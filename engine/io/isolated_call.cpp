@@ -42,6 +42,10 @@ Result<std::vector<std::byte>> runIsolated(const std::string& what, const std::f
   }
   if (pid == 0) {
     ::close(fds[0]);
+    // Inherited crash handlers (Qt Test's, a GUI's crash reporter) must not run in the child: a
+    // fault there is expected to end it, and the parent turns the signal into the error message.
+    for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM, SIGPIPE}) ::signal(sig, SIG_DFL);
+    ::signal(SIGINT, SIG_IGN);  // Ctrl-C is the parent's to handle; the child's work is bounded
     std::vector<std::byte> out;
     Status s = Status::internal("the parser threw an exception");
     try {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <regex>
 
 #include "engine/io/hdf5_reader.h"
 #include "engine/io/json.h"
@@ -16,15 +15,52 @@ namespace {
 
 constexpr std::uint64_t kMaxConfigBytes = 64u << 20;
 
-// keras.src.utils.naming.to_snake_case: how Keras 3 names a layer's weights group.
+bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool isLower(char c) { return c >= 'a' && c <= 'z'; }
+
+// keras.src.utils.naming.to_snake_case: how Keras 3 names a layer's weights group. Written out by
+// hand (the same two left-to-right substitutions as Keras's regexes) because std::regex recurses
+// per character and a hostile class name could exhaust the stack.
 std::string toSnakeCase(const std::string& name) {
   std::string s;
   for (char c : name)
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') s += c;
-  s = std::regex_replace(s, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
-  s = std::regex_replace(s, std::regex("([a-z])([A-Z])"), "$1_$2");
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
+  // re.sub("(.)([A-Z][a-z]+)", r"\1_\2")
+  std::string a;
+  for (std::size_t i = 0; i < s.size();) {
+    if (i + 2 < s.size() && isUpper(s[i + 1]) && isLower(s[i + 2])) {
+      std::size_t end = i + 2;
+      while (end < s.size() && isLower(s[end])) ++end;
+      a += s[i];
+      a += '_';
+      a.append(s, i + 1, end - i - 1);
+      i = end;
+    } else {
+      a += s[i++];
+    }
+  }
+  // re.sub("([a-z])([A-Z])", r"\1_\2")
+  std::string b;
+  for (std::size_t i = 0; i < a.size();) {
+    if (i + 1 < a.size() && isLower(a[i]) && isUpper(a[i + 1])) {
+      b += a[i];
+      b += '_';
+      b += a[i + 1];
+      i += 2;
+    } else {
+      b += a[i++];
+    }
+  }
+  std::transform(b.begin(), b.end(), b.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return b;
+}
+
+// "embedding" or "embedding_N": the group key Keras gives an Embedding.
+bool isEmbeddingKey(const std::string& key) {
+  if (key.rfind("embedding", 0) != 0) return false;
+  if (key.size() == 9) return true;
+  if (key.size() < 11 || key[9] != '_') return false;
+  return std::all_of(key.begin() + 10, key.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool isModelClass(const std::string& cls) { return cls == "Sequential" || cls == "Functional" || cls == "Model"; }
@@ -280,10 +316,9 @@ Status discoverKeras3(const Loaded& L, KerasFileInfo& info) {
     return Status::ok();
   }
   // A .weights.h5 alone: groups are class names, so Embeddings live at ".../embedding[_N]".
-  static const std::regex embeddingKey("embedding(_[0-9]+)?");
   if (const Json* rootVars = groups->find("/vars")) info.modelName = rootVars->stringAt("name");
   for (const auto& t : tables) {
-    if (!std::regex_match(lastComponent(t.key), embeddingKey)) continue;
+    if (!isEmbeddingKey(lastComponent(t.key))) continue;
     if (t.shape.size() != 2)
       return Status::dataError(L.path + ": " + t.datasetPath + " has shape " + shapeString(t.shape) + ", not 2-D");
     KerasEmbeddingInfo e;
@@ -398,6 +433,9 @@ Result<Vectors> readKerasEmbedding(const std::string& path, VectorFormat format,
       if (e.name == options.layer) chosen = &e;
     if (!chosen) return Status::invalidArgument(path + ": no Embedding layer named '" + options.layer + "' (found " + names + ")");
   }
+  if (chosen->dtype.rfind("int", 0) == 0 || chosen->dtype.rfind("uint", 0) == 0)
+    return Status::dataError(path + ": layer '" + chosen->name + "' is quantized (" + chosen->dtype +
+                             " table with a scale); opening quantized Embedding tables is not supported");
   auto array = readHdf5Matrix(L->source(), chosen->weightsPath);
   if (!array) return array.status();
   auto v = vectorsFromArray(*array, path + "::" + chosen->name, options.allowNonFinite);

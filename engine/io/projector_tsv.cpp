@@ -1,5 +1,6 @@
 #include "engine/io/projector_tsv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -87,6 +88,15 @@ Result<Vectors> readProjectorTsv(const std::string& path, const ReadOptions& opt
   std::vector<std::string_view> fields;
   splitTabs(lines[0], fields);
   const auto dim = static_cast<std::int64_t>(fields.size());
+  // Every line's width is checked before the matrix is allocated: a wide first line followed by
+  // many short ones must not make us allocate lines x width floats.
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto width = static_cast<std::int64_t>(std::count(lines[i].begin(), lines[i].end(), '\t')) + 1;
+    if (width != dim)
+      return lineError(path, static_cast<std::int64_t>(i + 1),
+                       "vector has dimension " + std::to_string(width) + ", but " + std::to_string(dim) +
+                           " expected (from line 1)");
+  }
   Vectors v;
   v.format = formatName(VectorFormat::ProjectorTsv);
   v.matrix.resize(static_cast<std::int64_t>(lines.size()), dim);

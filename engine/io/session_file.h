@@ -26,6 +26,9 @@
 
 namespace embedscope::io {
 
+// The extension session files carry (readVectors opens their weights table by it).
+inline constexpr const char* kSessionExtension = ".embscope";
+
 namespace session_keys {
 inline constexpr const char* kLayerConfig = "config/layer";          // JSON
 inline constexpr const char* kOptimizerConfig = "config/optimizer";  // JSON
@@ -42,7 +45,7 @@ inline constexpr const char* kProjectionPrefix = "projection/";      // "project
 inline constexpr const char* kSelections = "selections";             // JSON
 inline constexpr const char* kBookmarks = "bookmarks";               // JSON
 inline constexpr const char* kClassroom = "classroom";               // JSON: locked/hidden controls
-inline constexpr const char* kVocabulary = "vocabulary";             // text: one token per line
+inline constexpr const char* kVocabulary = "vocabulary";             // text: one token per line (row order)
 inline constexpr const char* kManifest = "manifest";                 // JSON: versions, engine, dates
 }  // namespace session_keys
 

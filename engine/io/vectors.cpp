@@ -10,6 +10,7 @@
 #include "engine/io/npy.h"
 #include "engine/io/npz.h"
 #include "engine/io/projector_tsv.h"
+#include "engine/io/session_file.h"
 #include "engine/io/word2vec.h"
 
 namespace embedscope::io {
@@ -40,6 +41,7 @@ std::string formatName(VectorFormat f) {
     case VectorFormat::Keras: return "keras";
     case VectorFormat::KerasWeightsH5: return "weights.h5";
     case VectorFormat::LegacyH5: return "h5";
+    case VectorFormat::Session: return "session";
   }
   return "?";
 }
@@ -58,6 +60,7 @@ Result<VectorFormat> formatFromName(const std::string& nameIn) {
   if (name == "keras") return VectorFormat::Keras;
   if (name == "weights.h5" || name == "keras-weights") return VectorFormat::KerasWeightsH5;
   if (name == "h5" || name == "hdf5" || name == "legacy-h5") return VectorFormat::LegacyH5;
+  if (name == "session" || name == "embscope") return VectorFormat::Session;
   return Status::invalidArgument("unknown format '" + nameIn +
                                  "' (known: npy, npz, word2vec, word2vec-binary, fasttext, glove, tsv, csv, keras, "
                                  "weights.h5, h5)");
@@ -75,12 +78,15 @@ Result<VectorFormat> formatFromPath(const std::string& path) {
   if (endsWith(p, ".vec")) return VectorFormat::FastTextVec;
   if (endsWith(p, ".tsv")) return VectorFormat::ProjectorTsv;
   if (endsWith(p, ".csv")) return VectorFormat::Csv;
+  if (endsWith(p, kSessionExtension)) return VectorFormat::Session;
   return Status::invalidArgument("cannot tell the format of '" + path +
                                  "' from its extension; name it with --from/--to (npy, npz, word2vec, word2vec-binary, "
-                                 "fasttext, glove, tsv, csv, keras, weights.h5, h5)");
+                                 "fasttext, glove, tsv, csv, keras, weights.h5, h5, session)");
 }
 
-bool formatCanWrite(VectorFormat f) { return f != VectorFormat::Keras && f != VectorFormat::LegacyH5; }
+bool formatCanWrite(VectorFormat f) {
+  return f != VectorFormat::Keras && f != VectorFormat::LegacyH5 && f != VectorFormat::Session;
+}
 
 std::pair<std::string, std::string> splitLayerSuffix(const std::string& spec) {
   const auto at = spec.rfind("::");
@@ -122,6 +128,37 @@ Result<Vectors> vectorsFromArray(const NdArray& a, const std::string& where, boo
   return v;
 }
 
+Result<Vectors> readSessionVectors(const std::string& path, const ReadOptions& options) {
+  auto s = readSessionFile(path);
+  if (!s) return s.status();
+  const std::string key = options.layer.empty() ? session_keys::kWeights : options.layer;
+  auto m = s->matrix(key);
+  if (!m) return m.status().withContext(path);
+  Vectors v;
+  v.matrix = std::move(*m);
+  v.format = formatName(VectorFormat::Session);
+  if (!options.allowNonFinite)
+    if (auto at = firstNonFinite(v.matrix))
+      return Status::dataError(path + ": '" + key + "' element (" + std::to_string(at->first) + ", " +
+                               std::to_string(at->second) + ") is NaN/Inf");
+  if (const std::string* vocab = s->text(session_keys::kVocabulary)) {
+    std::vector<std::string> tokens;
+    std::size_t start = 0;
+    while (start <= vocab->size()) {
+      const std::size_t nl = vocab->find('\n', start);
+      if (nl == std::string::npos) {
+        if (start < vocab->size()) tokens.push_back(vocab->substr(start));
+        break;
+      }
+      tokens.push_back(vocab->substr(start, nl - start));
+      start = nl + 1;
+    }
+    if (static_cast<std::int64_t>(tokens.size()) == v.rows()) v.tokens = std::move(tokens);
+  }
+  detectReservedRows(v);
+  return v;
+}
+
 Result<Vectors> readVectors(const std::string& pathSpec, const ReadOptions& optionsIn) {
   ReadOptions options = optionsIn;
   auto [path, layer] = splitLayerSuffix(pathSpec);
@@ -136,7 +173,7 @@ Result<Vectors> readVectors(const std::string& pathSpec, const ReadOptions& opti
     fmt = *f;
   }
   if (!options.layer.empty() && fmt != VectorFormat::Keras && fmt != VectorFormat::KerasWeightsH5 &&
-      fmt != VectorFormat::LegacyH5 && fmt != VectorFormat::Npz)
+      fmt != VectorFormat::LegacyH5 && fmt != VectorFormat::Npz && fmt != VectorFormat::Session)
     return Status::invalidArgument(path + ": '::" + options.layer + "' names a layer, but a " + formatName(fmt) +
                                    " file has none");
   Result<Vectors> r = Status::internal("unreachable");
@@ -158,6 +195,7 @@ Result<Vectors> readVectors(const std::string& pathSpec, const ReadOptions& opti
     case VectorFormat::Keras:
     case VectorFormat::KerasWeightsH5:
     case VectorFormat::LegacyH5: r = readKerasEmbedding(path, fmt, options); break;
+    case VectorFormat::Session: r = readSessionVectors(path, options); break;
   }
   if (r && r->sourceDescription.empty()) r->sourceDescription = path;
   return r;
@@ -187,6 +225,7 @@ Status writeVectors(const std::string& path, const Vectors& v, const WriteOption
     case VectorFormat::KerasWeightsH5: return writeKerasEmbeddingWeights(path, v, options.layerName, options.modelName);
     case VectorFormat::Keras:
     case VectorFormat::LegacyH5:
+    case VectorFormat::Session:
       return Status::invalidArgument("writing " + path + ": " + formatName(fmt) +
                                      " is read-only here; write a .weights.h5 (Keras 3 layout) instead");
   }

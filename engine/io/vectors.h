@@ -28,10 +28,11 @@ enum class VectorFormat {
   Keras,           // .keras archive (read only; one Embedding layer)
   KerasWeightsH5,  // .weights.h5 (Keras 3 layout; written for an Embedding-only model)
   LegacyH5,        // .h5 / .hdf5 (Keras 2 / legacy layout; read only)
+  Session,         // .embscope session file: its weights/embeddings table and vocabulary (read only)
 };
 
 // The format's short name as the CLI spells it ("npy", "word2vec", "word2vec-binary", "fasttext",
-// "glove", "tsv", "csv", "npz", "keras", "weights.h5", "h5").
+// "glove", "tsv", "csv", "npz", "keras", "weights.h5", "h5", "session").
 std::string formatName(VectorFormat f);
 // Parses a --from/--to name (also accepts "w2v", "text", "bin", "vec", "projector").
 Result<VectorFormat> formatFromName(const std::string& name);

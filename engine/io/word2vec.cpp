@@ -1,5 +1,6 @@
 #include "engine/io/word2vec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -135,7 +136,9 @@ Result<Vectors> readWord2VecText(const std::string& path, TextFlavor flavor, con
       ++lines;
     }
     if (lines == 0) return lineError(path, 1, "empty file");
-    count = lines;  // blank lines are skipped below and the matrix trimmed to the rows found
+    // Blank lines are skipped below and the matrix trimmed to the rows found. A row needs at least
+    // 2*dim+1 bytes, which bounds the allocation however many short lines follow a wide first one.
+    count = std::min<std::int64_t>(lines, static_cast<std::int64_t>(f.size() / (2 * static_cast<std::uint64_t>(dim) + 1)) + 1);
   }
   v.matrix.resize(count, dim);
   v.tokens.reserve(static_cast<std::size_t>(count));

@@ -2,6 +2,7 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -75,10 +76,15 @@ Result<std::vector<std::byte>> ZipReader::read(const ZipMember& member, std::uin
     return Status::dataError(where + ": compressed size exceeds the archive");
   zip_file_t* f = zip_fopen_index(m_impl->archive, member.index, 0);
   if (!f) return Status::dataError(where + ": " + zip_strerror(m_impl->archive));
-  std::vector<std::byte> out(static_cast<std::size_t>(member.size));
+  // Grow with the data actually decompressed, never straight to the declared size: a member
+  // that lies about its size costs what it really holds.
+  std::vector<std::byte> out;
+  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(member.size, 64u << 20)));
   std::uint64_t got = 0;
   while (got < member.size) {
-    const zip_int64_t k = zip_fread(f, out.data() + got, member.size - got);
+    const std::uint64_t want = std::min<std::uint64_t>(member.size - got, 16u << 20);
+    out.resize(static_cast<std::size_t>(got + want));
+    const zip_int64_t k = zip_fread(f, out.data() + got, want);
     if (k < 0) {
       std::string why = zip_error_strerror(zip_file_get_error(f));
       zip_fclose(f);
@@ -87,6 +93,7 @@ Result<std::vector<std::byte>> ZipReader::read(const ZipMember& member, std::uin
     if (k == 0) break;
     got += static_cast<std::uint64_t>(k);
   }
+  out.resize(static_cast<std::size_t>(got));
   char extra = 0;
   const zip_int64_t more = got == member.size ? zip_fread(f, &extra, 1) : 0;
   const int closeErr = zip_fclose(f);

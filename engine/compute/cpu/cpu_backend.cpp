@@ -203,8 +203,21 @@ void CpuBackend::buildRowGradient(const IdBatch& ids, bool maskZero, const float
     }
     m_positionSlot[static_cast<std::size_t>(p)] = slot;
   }
+  // Rows ascending, as SparseRowGrad promises: sort the distinct ids and renumber the slots by
+  // rank, so the sums land in their final place.
   const auto u = static_cast<Eigen::Index>(m_unique.size());
-  m_accumulator.setZero(u, d);
+  std::sort(m_unique.begin(), m_unique.end());
+  m_order.resize(static_cast<std::size_t>(u));  // old slot -> rank
+  for (Eigen::Index i = 0; i < u; ++i) {
+    std::int32_t& slot = m_slotOf[static_cast<std::size_t>(m_unique[static_cast<std::size_t>(i)])];
+    m_order[static_cast<std::size_t>(slot)] = static_cast<std::int32_t>(i);
+  }
+  for (auto& slot : m_positionSlot)
+    if (slot >= 0) slot = m_order[static_cast<std::size_t>(slot)];
+  grad.inputDim = m_table.rows();
+  grad.outputDim = d;
+  grad.rows.assign(m_unique.begin(), m_unique.end());
+  grad.values.setZero(u, d);
   const std::int64_t length = ids.length;
   // Threads split the D columns: every thread walks all positions in order over its own columns.
   m_pool.parallelFor(
@@ -216,28 +229,12 @@ void CpuBackend::buildRowGradient(const IdBatch& ids, bool maskZero, const float
           const std::int64_t srcRow = sourceStride == 0 ? p / length : p;
           const float* src = source + srcRow * d;
           const float w = weights ? weights[p / length] : 1.0f;
-          float* acc = m_accumulator.data() + static_cast<std::int64_t>(slot) * d;
+          float* acc = grad.values.data() + static_cast<std::int64_t>(slot) * d;
 #pragma omp simd
           for (std::int64_t k = c0; k < c1; ++k) acc[k] += w * src[k];
         }
       },
       16);
-  // Rows ascending, as SparseRowGrad promises.
-  m_order.resize(static_cast<std::size_t>(u));
-  std::iota(m_order.begin(), m_order.end(), 0);
-  std::sort(m_order.begin(), m_order.end(), [&](std::int32_t a, std::int32_t b) {
-    return m_unique[static_cast<std::size_t>(a)] < m_unique[static_cast<std::size_t>(b)];
-  });
-  grad.inputDim = m_table.rows();
-  grad.outputDim = d;
-  grad.rows.resize(static_cast<std::size_t>(u));
-  grad.values.resize(u, d);
-  for (Eigen::Index i = 0; i < u; ++i) {
-    const std::int32_t slot = m_order[static_cast<std::size_t>(i)];
-    grad.rows[static_cast<std::size_t>(i)] = m_unique[static_cast<std::size_t>(slot)];
-    std::memcpy(grad.values.data() + i * d, m_accumulator.data() + static_cast<std::int64_t>(slot) * d,
-                static_cast<std::size_t>(d) * sizeof(float));
-  }
   for (auto id : m_unique) m_slotOf[static_cast<std::size_t>(id)] = -1;
 }
 

@@ -55,7 +55,6 @@ class CpuBackend final : public Backend {
   std::vector<std::int32_t> m_positionSlot, m_order;
   std::vector<std::int64_t> m_unique;
   std::vector<float> m_rowWeights;
-  Matrix m_accumulator;
 };
 
 }  // namespace embedscope::compute::cpu

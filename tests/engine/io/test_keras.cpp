@@ -272,6 +272,22 @@ else:
     QVERIFY2(v.status().message().find("x.weights.h5") != std::string::npos, v.status().message().c_str());
   }
 
+  void quantizedTablesAreRefusedNotMisread() {
+    QTemporaryDir dir;
+    const QString p = dir.filePath("q.weights.h5");
+    auto r = py("with h5py.File(sys.argv[1], 'w') as f:\n"
+                "    g = f.create_group('layers/embedding/vars'); g.attrs['name'] = 'e'\n"
+                "    g['0'] = np.ones((4, 2), np.int8); g['1'] = np.ones((4,), np.float32)\n",
+                {p});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    auto info = io::inspectKerasFile(p.toStdString(), io::VectorFormat::KerasWeightsH5);
+    QVERIFY(info.isOk());
+    QCOMPARE(info->embeddings[0].dtype, std::string("int8"));
+    auto v = io::readVectors(p.toStdString());
+    QVERIFY(!v.isOk());
+    QVERIFY2(v.status().message().find("quantized") != std::string::npos, v.status().message().c_str());
+  }
+
   void aCrashInTheChildBecomesAnError() {
     auto r = io::runIsolated("parsing crash.h5", [](std::vector<std::byte>&) -> Status {
       std::raise(SIGSEGV);

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/io/session_file.h"
+#include "engine/io/vectors.h"
 
 using namespace embedscope;
 using namespace embedscope::io;
@@ -86,6 +87,21 @@ class TestSessionFile : public QObject {
     auto r = decodeSessionFile(bytes.data(), bytes.size(), "t");
     QVERIFY(!r.isOk());
     QVERIFY2(r.status().message().find("more than the file can hold") != std::string::npos, r.status().message().c_str());
+  }
+
+  void readVectorsOpensTheSessionTable() {
+    QTemporaryDir dir;
+    const std::string p = dir.filePath("run.embscope").toStdString();
+    SessionFile s = sample();
+    s.setText(session_keys::kVocabulary, "[PAD]\n[UNK]\nthe\ncat\nsat\n");
+    QVERIFY(writeSessionFile(p, s).isOk());
+    auto v = readVectors(p);
+    QVERIFY2(v.isOk(), v.status().message().c_str());
+    QCOMPARE(v->rows(), std::int64_t(5));
+    QCOMPARE(v->tokens[3], std::string("cat"));
+    QCOMPARE(v->paddingRow.value_or(-1), std::int64_t(0));
+    QCOMPARE(v->format, std::string("session"));
+    QCOMPARE(readVectors(p + "::optimizer/m").status().code(), StatusCode::DataError);
   }
 
   void saveReplacesAtomically() {

@@ -1,0 +1,354 @@
+// Mutation fuzzing of every reader of ours, bounded in time: valid seed files of each family are
+// mutated (bit flips, interesting bytes, inserted/deleted/duplicated runs, truncation, huge numbers
+// spliced into headers) with a seeded generator and fed to the reader. A reader must return a
+// Status or a consistent value — never crash, hang or trip ASan/UBSan (scripts/test.sh runs this
+// label under both). Each family runs for EMBEDSCOPE_FUZZ_SECONDS (default 5; CI may set 60).
+// Inputs that once broke a reader live in tests/data/io/corpus/<family>/ and are replayed first.
+#include <QtTest>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/core/rng.h"
+#include "engine/io/json.h"
+#include "engine/io/keras_reader.h"
+#include "engine/io/npy.h"
+#include "engine/io/session_file.h"
+#include "engine/io/vector_stats.h"
+#include "engine/io/vectors.h"
+#include "engine/io/zip_archive.h"
+#include "support/test_support.h"
+
+using namespace embedscope;
+
+namespace {
+
+using Bytes = std::string;
+
+Bytes readAll(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void writeAll(const std::string& p, const Bytes& b) {
+  std::ofstream(p, std::ios::binary | std::ios::trunc).write(b.data(), static_cast<std::streamsize>(b.size()));
+}
+
+double budgetSeconds() {
+  bool ok = false;
+  const double s = qEnvironmentVariable("EMBEDSCOPE_FUZZ_SECONDS").toDouble(&ok);
+  return ok && s > 0 ? s : 5.0;
+}
+
+Bytes mutate(const Bytes& in, Rng& rng, const std::vector<Bytes>& dictionary) {
+  Bytes b = in;
+  const int rounds = 1 + static_cast<int>(rng.below(4));
+  for (int k = 0; k < rounds; ++k) {
+    const std::size_t n = b.size();
+    switch (rng.below(9)) {
+      case 0:  // bit flip
+        if (n) b[rng.below(n)] ^= static_cast<char>(1u << rng.below(8));
+        break;
+      case 1: {  // interesting byte
+        static const unsigned char vals[] = {0, 0xFF, 0x7F, 0x80, 0x01, '\n', ' ', '\t', '"', ',', '-', '9'};
+        if (n) b[rng.below(n)] = static_cast<char>(vals[rng.below(sizeof vals)]);
+        break;
+      }
+      case 2:  // truncate
+        if (n) b.resize(rng.below(n));
+        break;
+      case 3: {  // delete a run
+        if (!n) break;
+        const std::size_t at = rng.below(n), len = 1 + rng.below(std::min<std::size_t>(64, n - at));
+        b.erase(at, len);
+        break;
+      }
+      case 4: {  // duplicate a run
+        if (!n) break;
+        const std::size_t at = rng.below(n), len = 1 + rng.below(std::min<std::size_t>(256, n - at));
+        b.insert(at, b.substr(at, len));
+        break;
+      }
+      case 5: {  // insert random bytes
+        const std::size_t at = n ? rng.below(n + 1) : 0;
+        Bytes junk(1 + rng.below(16), '\0');
+        for (auto& c : junk) c = static_cast<char>(rng.below(256));
+        b.insert(at, junk);
+        break;
+      }
+      case 6: {  // splice a dictionary token (huge counts, NaN, magic pieces)
+        const Bytes& t = dictionary[rng.below(dictionary.size())];
+        const std::size_t at = n ? rng.below(n + 1) : 0;
+        if (rng.below(2) && at + t.size() <= n) b.replace(at, t.size(), t);
+        else b.insert(at, t);
+        break;
+      }
+      case 7: {  // overwrite 4 or 8 bytes with an extreme integer (length fields in binary formats)
+        if (n < 8) break;
+        const std::size_t at = rng.below(n - 7);
+        const std::uint64_t vals[] = {0, 1, 0xFFFFFFFFull, 0x7FFFFFFFull, 0xFFFFFFFFFFFFFFFFull, 1ull << 40, 0x80000000ull};
+        const std::uint64_t v = vals[rng.below(sizeof vals / sizeof vals[0])];
+        std::memcpy(b.data() + at, &v, rng.below(2) ? 4 : 8);
+        break;
+      }
+      default: {  // replace a digit run by a huge number
+        for (std::size_t tries = 0; tries < 8 && n; ++tries) {
+          const std::size_t at = rng.below(n);
+          if (b[at] >= '0' && b[at] <= '9') {
+            std::size_t end = at;
+            while (end < b.size() && b[end] >= '0' && b[end] <= '9') ++end;
+            b.replace(at, end - at, rng.below(2) ? "999999999999999" : "18446744073709551617");
+            break;
+          }
+        }
+      }
+    }
+  }
+  return b;
+}
+
+// Whatever a reader returns must be self-consistent.
+void checkVectors(const Result<io::Vectors>& v) {
+  if (!v.isOk()) {
+    QVERIFY(!v.status().message().empty());
+    return;
+  }
+  QVERIFY(v->tokens.empty() || static_cast<std::int64_t>(v->tokens.size()) == v->rows());
+  QVERIFY(v->frequencies.empty() || static_cast<std::int64_t>(v->frequencies.size()) == v->rows());
+  for (const auto& col : v->metadata) QCOMPARE(static_cast<std::int64_t>(col.size()), v->rows());
+}
+
+struct Family {
+  std::string name;
+  std::string fileName;                                   // the reader picks the format from it
+  std::vector<Bytes> seeds;
+  std::function<void(const std::string& path)> read;      // runs the reader(s) on the file
+};
+
+io::Vectors sampleVectors(int rows, int dim) {
+  io::Vectors v;
+  v.matrix.resize(rows, dim);
+  for (int i = 0; i < rows * dim; ++i) v.matrix.data()[i] = 0.25f * float(i % 17) - 1.5f;
+  v.tokens.push_back("[PAD]");
+  v.tokens.push_back("[UNK]");
+  for (int r = 2; r < rows; ++r) v.tokens.push_back("w" + std::to_string(r) + (r % 3 ? "" : "\xc3\xa9"));
+  v.frequencies.assign(static_cast<std::size_t>(rows), 3);
+  return v;
+}
+
+Bytes seedFile(const std::string& dir, const std::string& name, const io::Vectors& v, io::WriteOptions o = {}) {
+  const std::string p = dir + "/" + name;
+  const Status s = io::writeVectors(p, v, o);
+  if (!s.isOk()) qFatal("seed %s: %s", name.c_str(), s.message().c_str());
+  return readAll(p);
+}
+
+}  // namespace
+
+class TestFuzzReaders : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir m_seedDir;
+  std::string m_workDir;
+  std::vector<Family> m_families;
+  std::vector<Bytes> m_dict{"1000000000000", "-1", "nan", "inf", "-inf", "1e39", "\xff\xfe", "\x93NUMPY", "PK\x03\x04",
+                            "\x89HDF\r\n\x1a\n", "'shape': (", "'descr': '>f8'", "True", "EMBEDSCOPE-SESSION\n",
+                            "{\"a\":[", "\"\\ud800\"", "\t", "\"", "\r\n", std::string(300, '['), "0x", "\xc0\x80"};
+
+  void addFamilies() {
+    const std::string d = m_seedDir.path().toStdString();
+    const io::Vectors small = sampleVectors(6, 3), wide = sampleVectors(3, 9);
+    auto readAs = [](std::optional<io::VectorFormat> f) {
+      return [f](const std::string& p) {
+        io::ReadOptions o;
+        o.format = f;
+        checkVectors(io::readVectors(p, o));
+        o.allowNonFinite = true;
+        checkVectors(io::readVectors(p, o));
+      };
+    };
+    m_families.push_back({"npy", "f.npy", {seedFile(d, "a.npy", small), seedFile(d, "b.npy", wide)}, [](const std::string& p) {
+                            auto a = io::readNpy(p);
+                            if (a.isOk()) QCOMPARE(a->bytes.size(), static_cast<std::size_t>(a->elementCount()) * dtypeSize(a->dtype));
+                            auto st = io::streamNpyStats(p);
+                            if (a.isOk() != st.isOk()) QFAIL("readNpy and streamNpyStats disagree on validity");
+                            checkVectors(io::readVectors(p));
+                          }});
+    {
+      // Fortran and big-endian seeds by hand: header + data.
+      auto a = io::readNpy(d + "/a.npy");
+      Bytes fortran = readAll(d + "/a.npy");
+      const auto pos = fortran.find("False");
+      fortran.replace(pos, 5, "True ");
+      Bytes big = readAll(d + "/a.npy");
+      big.replace(big.find("'<f4'"), 5, "'>f4'");
+      m_families.back().seeds.push_back(fortran);
+      m_families.back().seeds.push_back(big);
+    }
+    m_families.push_back({"npz", "f.npz", {seedFile(d, "a.npz", small)}, readAs(std::nullopt)});
+    m_families.push_back({"word2vec-text", "f.txt", {seedFile(d, "a.txt", small), seedFile(d, "b.txt", wide)}, readAs(std::nullopt)});
+    m_families.push_back({"word2vec-binary", "f.bin", {seedFile(d, "a.bin", small)}, readAs(std::nullopt)});
+    m_families.push_back({"fasttext", "f.vec", {seedFile(d, "a.vec", small)}, readAs(std::nullopt)});
+    {
+      io::WriteOptions g;
+      g.format = io::VectorFormat::GloveText;
+      m_families.push_back({"glove", "f.txt", {seedFile(d, "g.txt", small, g)}, readAs(io::VectorFormat::GloveText)});
+    }
+    {
+      // vectors.tsv + a metadata.tsv beside it in the work dir, mutated in turn.
+      io::Vectors meta = small;
+      meta.metadataColumns = {"pos"};
+      meta.metadata = {{"N", "V", "N", "A", "N", "V"}};
+      const Bytes vec = seedFile(d, "vectors.tsv", meta);
+      const Bytes md = readAll(d + "/metadata.tsv");
+      m_families.push_back({"projector-tsv", "vectors.tsv", {vec, "1\t2\n3\t4\n"}, readAs(std::nullopt)});
+      m_families.push_back({"projector-metadata", "metadata.tsv", {md, "a\nb\nc\nd\ne\nf\n"}, [this, vec](const std::string& p) {
+                              const std::string v = std::filesystem::path(p).parent_path() / "vectors.tsv";
+                              writeAll(v, vec);
+                              checkVectors(io::readVectors(v));
+                            }});
+    }
+    m_families.push_back({"csv", "f.csv", {seedFile(d, "a.csv", small), "1,2\n3,4\n", "tok,a\n\"x,\"\"y\",1\n"}, readAs(std::nullopt)});
+    {
+      io::SessionFile s;
+      s.setText(io::session_keys::kLayerConfig, R"({"input_dim": 6})");
+      s.setMatrix(io::session_keys::kWeights, small.matrix);
+      const std::int64_t ids[3] = {1, 2, 3};
+      s.setArray("task/ids", NdArray::fromInt64({3}, ids));
+      const auto bytes = io::encodeSessionFile(s);
+      m_families.push_back({"session", "f.embscope", {Bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size())},
+                            [](const std::string& p) {
+                              auto r = io::readSessionFile(p);
+                              if (r.isOk())
+                                for (const auto& [k, a] : r->arrays)
+                                  QCOMPARE(a.bytes.size(), static_cast<std::size_t>(a.elementCount()) * dtypeSize(a.dtype));
+                            }});
+    }
+    m_families.push_back({"json", "f.json",
+                          {R"({"module": "keras", "class_name": "Sequential", "config": {"layers": [{"a": [1, 2.5e-3, true, null, "\u00e9\ud83d\ude00"]}]}})"},
+                          [](const std::string& p) {
+                            const Bytes b = readAll(p);
+                            auto j = io::Json::parse(b, p);
+                            if (j.isOk()) {
+                              auto again = io::Json::parse(j->dump(), "dump");  // what we write, we read
+                              QVERIFY2(again.isOk(), again.status().message().c_str());
+                            }
+                          }});
+    {
+      io::WriteOptions w;
+      w.layerName = "tokens";
+      const Bytes h5 = seedFile(d, "a.weights.h5", small, w);
+      // A .keras archive around the same weights.
+      io::ZipWriter z;
+      const std::string cfg =
+          R"({"class_name": "Sequential", "config": {"name": "sequential", "layers": [{"class_name": "InputLayer", "config": {"name": "in"}}, )"
+          R"({"class_name": "StringLookup", "config": {"name": "lk", "vocabulary": ["a", "b", "c", "d", "e"]}}, )"
+          R"({"class_name": "Embedding", "config": {"name": "tokens", "input_dim": 6, "output_dim": 3}}]}})";
+      z.add("metadata.json", std::vector<std::byte>(reinterpret_cast<const std::byte*>("{\"keras_version\": \"3.15.1\"}"),
+                                                    reinterpret_cast<const std::byte*>("{\"keras_version\": \"3.15.1\"}") + 27));
+      z.add("config.json", std::vector<std::byte>(reinterpret_cast<const std::byte*>(cfg.data()),
+                                                  reinterpret_cast<const std::byte*>(cfg.data()) + cfg.size()));
+      z.add("model.weights.h5", std::vector<std::byte>(reinterpret_cast<const std::byte*>(h5.data()),
+                                                       reinterpret_cast<const std::byte*>(h5.data()) + h5.size()));
+      QVERIFY(z.write(d + "/a.keras").isOk());
+      auto keras = [](io::VectorFormat f) {
+        return [f](const std::string& p) {
+          auto info = io::inspectKerasFile(p, f);
+          io::ReadOptions o;
+          o.format = f;
+          checkVectors(io::readVectors(p, o));
+          if (info.isOk())
+            for (const auto& e : info->embeddings) QCOMPARE(e.shape.size(), std::size_t(2));
+        };
+      };
+      m_families.push_back({"keras-weights-h5", "f.weights.h5", {h5}, keras(io::VectorFormat::KerasWeightsH5)});
+      m_families.push_back({"keras-archive", "f.keras", {readAll(d + "/a.keras")}, keras(io::VectorFormat::Keras)});
+      // Legacy layout from h5py when Debian's python is there; the reader code path is ours.
+      const QString legacy = m_seedDir.filePath("legacy.h5");
+      auto r = testing::runPython(
+          "import h5py, sys, numpy as np\n"
+          "with h5py.File(sys.argv[1], 'w') as f:\n"
+          "    f.attrs['layer_names'] = [b'emb']\n"
+          "    g = f.create_group('emb'); g.attrs['weight_names'] = [b'emb/embeddings:0']\n"
+          "    g['emb/embeddings:0'] = np.ones((4, 2), np.float32)\n",
+          {legacy});
+      std::vector<Bytes> legacySeeds;
+      if (r.exitCode == 0) legacySeeds.push_back(readAll(legacy.toStdString()));
+      legacySeeds.push_back(h5);
+      m_families.push_back({"legacy-h5", "f.h5", legacySeeds, keras(io::VectorFormat::LegacyH5)});
+    }
+  }
+
+  void runFamily(const Family& fam) {
+    const std::string dir = m_workDir + "/" + fam.name;
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/" + fam.fileName;
+    // Regression corpus first: inputs that once broke this family.
+    const std::filesystem::path corpus = std::filesystem::path(EMBEDSCOPE_TEST_DATA) / "io" / "corpus" / fam.name;
+    int replayed = 0;
+    std::error_code ec;
+    if (std::filesystem::is_directory(corpus, ec))
+      for (const auto& e : std::filesystem::directory_iterator(corpus)) {
+        writeAll(path, readAll(e.path().string()));
+        fam.read(path);
+        if (QTest::currentTestFailed()) qFatal("corpus input %s failed", e.path().c_str());
+        ++replayed;
+      }
+    for (const auto& s : fam.seeds) {  // the seeds themselves must read cleanly
+      writeAll(path, s);
+      fam.read(path);
+    }
+    const auto budget = std::chrono::duration<double>(budgetSeconds());
+    const auto start = std::chrono::steady_clock::now();
+    const std::uint64_t seed = 0xE5C0DE + std::hash<std::string>{}(fam.name);
+    Rng rng(seed);
+    std::uint64_t iterations = 0;
+    while (std::chrono::steady_clock::now() - start < budget) {
+      const Bytes input = mutate(fam.seeds[rng.below(fam.seeds.size())], rng, m_dict);
+      writeAll(path, input);  // left in place: after a crash it is the input that did it
+      fam.read(path);
+      if (QTest::currentTestFailed()) {
+        writeAll(dir + "/failing-input", input);
+        qWarning("family %s: iteration %llu (seed %llu) failed; input kept at %s/failing-input", fam.name.c_str(),
+                 static_cast<unsigned long long>(iterations), static_cast<unsigned long long>(seed), dir.c_str());
+        return;
+      }
+      ++iterations;
+    }
+    qInfo("family %-20s %8llu inputs in %.0f s (%d corpus files)", fam.name.c_str(), static_cast<unsigned long long>(iterations),
+          budget.count(), replayed);
+    QVERIFY(iterations > 0);
+  }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(m_seedDir.isValid());
+    // Not a QTemporaryDir: after a crash the last input must survive for the regression corpus.
+    m_workDir = (std::filesystem::temp_directory_path() / ("embedscope-fuzz-" + std::to_string(::getpid()))).string();
+    std::filesystem::create_directories(m_workDir);
+    qInfo("fuzz work dir: %s (the last input of each family stays there)", m_workDir.c_str());
+    addFamilies();
+  }
+  void cleanupTestCase() {
+    if (!QTest::currentTestFailed()) {
+      std::error_code ec;
+      std::filesystem::remove_all(m_workDir, ec);
+    }
+  }
+
+  void fuzz_data() {
+    QTest::addColumn<int>("index");
+    const char* names[] = {"npy", "npz", "word2vec-text", "word2vec-binary", "fasttext", "glove", "projector-tsv",
+                           "projector-metadata", "csv", "session", "json", "keras-weights-h5", "keras-archive", "legacy-h5"};
+    for (int i = 0; i < int(sizeof names / sizeof names[0]); ++i) QTest::newRow(names[i]) << i;
+  }
+  void fuzz() {
+    QFETCH(int, index);
+    QVERIFY(index < int(m_families.size()));
+    runFamily(m_families[static_cast<std::size_t>(index)]);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestFuzzReaders)
+#include "test_fuzz_readers.moc"
