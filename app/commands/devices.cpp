@@ -10,6 +10,7 @@
 #include "app/cli/command.h"
 #include "app/cli/output.h"
 #include "engine/compute/vulkan/device_info.h"
+#include "engine/compute/vulkan/vulkan_backend.h"
 
 namespace {
 
@@ -174,6 +175,10 @@ int runDevices(const std::vector<std::string>& argv) {
               autoChoice.reason.c_str());
   return 0;
 }
+
+// The engine is a static library, so its Vulkan factory registers here, in an object file the
+// executable always links: `--engine vulkan|auto` then finds it in every command and the window.
+const bool kVulkanEngineRegistered = (embedscope::compute::registerVulkanFactory(), true);
 
 embedscope::cli::CommandRegistrar reg{{"devices", "list Vulkan devices, their heaps and limits, and which one is used",
                                        "usage: embedscope devices [--json]\n\n"

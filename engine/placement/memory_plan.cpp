@@ -176,6 +176,7 @@ Result<MemoryPlan> planVulkan(const PlanRequest& request, const vk::DeviceInfo& 
     tensors.push_back({"staging", uploadBytesPerStep(tensors) / 4, 1, false, false});
   }
   std::uint32_t widestShards = 1;
+  std::string perStepTooBig;
   std::string widestName;
   std::uint64_t rowScaled = 0, fixed = 0;
   for (const auto& t : tensors) {
@@ -191,10 +192,13 @@ Result<MemoryPlan> planVulkan(const PlanRequest& request, const vk::DeviceInfo& 
     const vk::MemoryTypeInfo& mt = (t.device || hostTypes.empty()) ? dt : hostTypes.front();
     a.heap = mt.heapIndex;
     a.flags = vk::memoryFlagNames(mt.propertyFlags);
-    if (a.shards > widestShards) {
+    // Row-scaled tensors are bound as shard arrays (at most kMaxShards); per-step buffers must fit
+    // one range (the gather chunks its output, the other kernels bind one buffer).
+    if (t.scalesWithRows && a.shards > widestShards) {
       widestShards = a.shards;
       widestName = a.name;
     }
+    if (!t.scalesWithRows && a.shards > 1 && a.name != "activations" && perStepTooBig.empty()) perStepTooBig = a.name;
     plan.totalBytes += a.bytes;
     (t.scalesWithRows ? rowScaled : fixed) += a.bytes;
     plan.allocations.push_back(std::move(a));
@@ -220,6 +224,9 @@ Result<MemoryPlan> planVulkan(const PlanRequest& request, const vk::DeviceInfo& 
     if (widestShards > 1)
       plan.reason += "; the largest tensor (" + widestName + ") is split into " + std::to_string(widestShards) +
                      " shards of at most " + std::to_string(maxShard) + " bytes (the storage-buffer range)";
+    if (!perStepTooBig.empty())
+      plan.reason += "; note: at this batch size the per-step buffer " + perStepTooBig + " passes one storage range, "
+                     "which the kernels need it to fit (use a smaller batch)";
     return plan;
   }
 

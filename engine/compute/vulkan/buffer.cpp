@@ -1,5 +1,6 @@
 #include "engine/compute/vulkan/buffer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/compute/vulkan/vk_status.h"
@@ -69,13 +70,25 @@ Status Buffer::download(void* data, std::uint64_t bytes, std::uint64_t offset) c
   return Status::ok();
 }
 
-Status Buffer::fillZero() {
+Status Buffer::fill(std::uint32_t word) {
+  if (m_size == 0) return Status::ok();
   if (m_mapped) {
-    std::memset(m_mapped, 0, m_size);
+    auto* p = static_cast<std::uint32_t*>(m_mapped);
+    std::fill(p, p + m_size / 4, word);
     return Status::ok();
   }
-  if (m_size == 0) return Status::ok();
-  return m_ctx->runOnce([&](VkCommandBuffer cmd) { vkCmdFillBuffer(cmd, m_buffer, 0, VK_WHOLE_SIZE, 0); });
+  return m_ctx->runOnce([&](VkCommandBuffer cmd) { vkCmdFillBuffer(cmd, m_buffer, 0, m_size / 4 * 4, word); });
+}
+
+// Grow-only: reallocates only when a step needs more than any step before.
+Result<Buffer*> ScratchBuffer::ensure(VulkanContext& ctx, std::uint64_t bytes) {
+  if (!m_buffer || m_buffer->size() < bytes) {
+    m_buffer.reset();
+    auto b = Buffer::create(ctx, std::max<std::uint64_t>(bytes, 4));
+    if (!b) return b.status();
+    m_buffer = std::move(*b);
+  }
+  return m_buffer.get();
 }
 
 void computeBarrier(VkCommandBuffer cmd) {

@@ -28,7 +28,8 @@ class Buffer {
 
   Status upload(const void* data, std::uint64_t bytes, std::uint64_t offset = 0);
   Status download(void* data, std::uint64_t bytes, std::uint64_t offset = 0) const;
-  Status fillZero();
+  Status fillZero() { return fill(0); }
+  Status fill(std::uint32_t word);
 
  private:
   explicit Buffer(VulkanContext& ctx) : m_ctx(&ctx) {}
@@ -37,6 +38,17 @@ class Buffer {
   Allocation m_alloc;
   std::uint64_t m_size = 0;
   void* m_mapped = nullptr;
+};
+
+// A buffer reused from step to step for per-step data (ids, gradients, segment lists).
+class ScratchBuffer {
+ public:
+  Result<Buffer*> ensure(VulkanContext& ctx, std::uint64_t bytes);
+  Buffer* get() const { return m_buffer.get(); }
+  void reset() { m_buffer.reset(); }
+
+ private:
+  std::unique_ptr<Buffer> m_buffer;
 };
 
 // A compute→compute (and transfer) memory barrier between dependent dispatches.

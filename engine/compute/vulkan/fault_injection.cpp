@@ -45,6 +45,11 @@ bool injectFault(FaultKind kind) {
   return ++g_state.submitCount == g_state.lostAt;
 }
 
+std::int64_t faultEventCount(FaultKind kind) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return kind == FaultKind::Alloc ? g_state.allocCount : g_state.submitCount;
+}
+
 void resetFaultInjection() {
   std::lock_guard<std::mutex> lock(g_mutex);
   load(g_state);

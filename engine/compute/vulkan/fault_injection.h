@@ -11,6 +11,8 @@ enum class FaultKind { Alloc, DeviceLost };
 
 // Counts one event of the kind and says whether this one must fail.
 bool injectFault(FaultKind kind);
+// Events counted so far (allocations, submits), to aim a fault at a later one in tests.
+std::int64_t faultEventCount(FaultKind kind);
 // Re-reads EMBEDSCOPE_FAULT and zeroes the counters (tests that set the variable at run time).
 void resetFaultInjection();
 

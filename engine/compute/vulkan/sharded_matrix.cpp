@@ -10,7 +10,7 @@ std::uint64_t rowsPerShardFor(std::uint64_t maxShardBytes, std::uint64_t cols) {
 }
 
 Result<std::unique_ptr<ShardedMatrix>> ShardedMatrix::create(VulkanContext& ctx, std::uint64_t rows, std::uint64_t cols,
-                                                            MemoryPlace place) {
+                                                            MemoryPlace place, std::uint64_t rowsPerShard) {
   const std::uint64_t maxBytes = ctx.info().maxShardBytes();
   if (cols * 4 > maxBytes)
     return Status::unavailable("one row of " + std::to_string(cols) + " floats is larger than the device's " +
@@ -18,7 +18,9 @@ Result<std::unique_ptr<ShardedMatrix>> ShardedMatrix::create(VulkanContext& ctx,
   auto m = std::unique_ptr<ShardedMatrix>(new ShardedMatrix());
   m->m_rows = rows;
   m->m_cols = cols;
-  m->m_rowsPerShard = rowsPerShardFor(maxBytes, cols);
+  m->m_rowsPerShard = rowsPerShard ? rowsPerShard : rowsPerShardFor(maxBytes, cols);
+  if (m->m_rowsPerShard * cols * 4 > maxBytes)
+    return Status::internal("a shard of " + std::to_string(m->m_rowsPerShard) + " rows passes the device's range");
   const std::uint64_t count = rows == 0 ? 1 : (rows + m->m_rowsPerShard - 1) / m->m_rowsPerShard;
   if (count > kMaxShards)
     return Status::unavailable("a " + std::to_string(rows) + " x " + std::to_string(cols) + " tensor needs " +
@@ -57,6 +59,11 @@ Status ShardedMatrix::download(Matrix& m) const {
 
 Status ShardedMatrix::fillZero() {
   for (auto& s : m_shards) EMBEDSCOPE_TRY(s->fillZero());
+  return Status::ok();
+}
+
+Status ShardedMatrix::fill(std::uint32_t word) {
+  for (auto& s : m_shards) EMBEDSCOPE_TRY(s->fill(word));
   return Status::ok();
 }
 

@@ -20,8 +20,11 @@ std::uint64_t rowsPerShardFor(std::uint64_t maxShardBytes, std::uint64_t cols);
 
 class ShardedMatrix {
  public:
+  // rowsPerShard = 0: as many rows per shard as the device's range allows; otherwise that many
+  // (a row map aligned with a table's shards).
   static Result<std::unique_ptr<ShardedMatrix>> create(VulkanContext& ctx, std::uint64_t rows, std::uint64_t cols,
-                                                       MemoryPlace place = MemoryPlace::Device);
+                                                       MemoryPlace place = MemoryPlace::Device,
+                                                       std::uint64_t rowsPerShard = 0);
 
   std::uint64_t rows() const { return m_rows; }
   std::uint64_t cols() const { return m_cols; }
@@ -35,6 +38,8 @@ class ShardedMatrix {
   Status upload(const Matrix& m);
   Status download(Matrix& m) const;
   Status fillZero();
+  // Every 32-bit word set to `word` (0xffffffff for an empty row map; a float's bits for a constant).
+  Status fill(std::uint32_t word);
 
   // The MAX_SHARDS descriptors of array binding `binding`; slots past the last shard repeat shard 0
   // (never read, but every descriptor of a statically used array must be valid).
