@@ -90,7 +90,8 @@ bool isTokenHeader(const std::string& name) {
 Result<Vectors> readCsvVectors(const std::string& path, const ReadOptions& options) {
   auto mapped = MappedFile::open(path);
   if (!mapped) return mapped.status();
-  const std::string_view text(mapped->chars(), mapped->size());
+  std::string_view text(mapped->chars(), mapped->size());
+  text.remove_prefix(utf8BomLength(text));
   if (auto badAt = findInvalidUtf8(text)) {
     std::int64_t line = 1;
     for (std::size_t k = 0; k < *badAt; ++k) line += text[k] == '\n';

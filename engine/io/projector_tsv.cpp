@@ -37,6 +37,7 @@ void splitTabs(std::string_view line, std::vector<std::string_view>& out) {
 std::vector<std::string_view> linesOf(const MappedFile& f) {
   std::vector<std::string_view> lines;
   std::string_view all(f.chars(), f.size());
+  all.remove_prefix(utf8BomLength(all));
   std::size_t start = 0;
   while (start < all.size()) {
     std::size_t nl = all.find('\n', start);

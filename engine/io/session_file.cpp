@@ -103,6 +103,37 @@ Result<Matrix> SessionFile::matrix(const std::string& key) const {
   return Matrix(Eigen::Map<const Matrix>(f.data(), a->shape[0], a->shape[1]));
 }
 
+void SessionFile::setUInt64s(const std::string& key, const std::vector<std::uint64_t>& values) {
+  NdArray a;
+  a.dtype = DType::UInt64;
+  a.shape = {static_cast<std::int64_t>(values.size())};
+  a.bytes.resize(values.size() * 8);
+  if (!values.empty()) std::memcpy(a.bytes.data(), values.data(), a.bytes.size());
+  arrays[key] = std::move(a);
+}
+
+Result<std::vector<std::uint64_t>> SessionFile::uint64s(const std::string& key) const {
+  const NdArray* a = array(key);
+  if (!a || a->dtype != DType::UInt64 || a->shape.size() != 1)
+    return Status::dataError("the session has no 1-D uint64 array '" + key + "'");
+  std::vector<std::uint64_t> out(static_cast<std::size_t>(a->shape[0]));
+  if (!out.empty()) std::memcpy(out.data(), a->bytes.data(), out.size() * 8);
+  return out;
+}
+
+void SessionFile::setInt64s(const std::string& key, const std::vector<std::int64_t>& values) {
+  arrays[key] = NdArray::fromInt64({static_cast<std::int64_t>(values.size())}, values.data());
+}
+
+Result<std::vector<std::int64_t>> SessionFile::int64s(const std::string& key) const {
+  const NdArray* a = array(key);
+  if (!a || a->dtype != DType::Int64 || a->shape.size() != 1)
+    return Status::dataError("the session has no 1-D int64 array '" + key + "'");
+  std::vector<std::int64_t> out(static_cast<std::size_t>(a->shape[0]));
+  if (!out.empty()) std::memcpy(out.data(), a->bytes.data(), out.size() * 8);
+  return out;
+}
+
 std::vector<std::string> SessionFile::keysWithPrefix(const std::string& prefix) const {
   std::vector<std::string> out;
   for (const auto& [k, v] : texts)

@@ -16,6 +16,7 @@
 //           u32 crc32 (of the entry from its kind byte to its last payload byte)
 //   "END\n"
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -62,6 +63,11 @@ struct SessionFile {
   void setMatrix(const std::string& key, const Matrix& m);
   // The array as a float32 matrix; DataError naming the key when absent or not 2-D.
   Result<Matrix> matrix(const std::string& key) const;
+  // 1-D integer arrays (generator states, cursors, step counters), stored bit-exactly.
+  void setUInt64s(const std::string& key, const std::vector<std::uint64_t>& values);
+  Result<std::vector<std::uint64_t>> uint64s(const std::string& key) const;  // DataError unless uint64 1-D
+  void setInt64s(const std::string& key, const std::vector<std::int64_t>& values);
+  Result<std::vector<std::int64_t>> int64s(const std::string& key) const;  // DataError unless int64 1-D
   bool has(const std::string& key) const { return texts.count(key) || arrays.count(key); }
   void remove(const std::string& key) {
     texts.erase(key);

@@ -29,6 +29,10 @@ void appendFloat(std::string& out, float v);
 // Splits on runs of ASCII spaces/tabs (word2vec's rule), dropping a trailing '\r'.
 void splitWhitespace(std::string_view line, std::vector<std::string_view>& fields);
 
+// Length of a UTF-8 byte-order mark at the start of `s` (3 or 0). Editors on Windows write one;
+// text readers skip it rather than reading it into the first token or number.
+inline std::size_t utf8BomLength(std::string_view s) { return s.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0; }
+
 // Printable form of a token for messages: quoted, with control and invalid bytes escaped.
 std::string quotedText(std::string_view s);
 

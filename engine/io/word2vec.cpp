@@ -25,7 +25,8 @@ Status offsetError(const std::string& path, std::uint64_t offset, const std::str
 // Walks the lines of a mapped file, keeping the 1-based line number and byte offset.
 class LineCursor {
  public:
-  explicit LineCursor(const MappedFile& f) : m_f(f) {}
+  explicit LineCursor(const MappedFile& f)
+      : m_f(f), m_pos(utf8BomLength(std::string_view(f.chars(), static_cast<std::size_t>(std::min<std::uint64_t>(f.size(), 3))))) {}
   bool next(std::string_view& line) {
     if (m_pos >= m_f.size()) return false;
     const char* base = m_f.chars();
@@ -43,7 +44,7 @@ class LineCursor {
 
  private:
   const MappedFile& m_f;
-  std::uint64_t m_pos = 0;
+  std::uint64_t m_pos;
   std::uint64_t m_lineStart = 0;
   std::int64_t m_line = 0;
 };
@@ -143,6 +144,7 @@ Result<Vectors> readWord2VecText(const std::string& path, TextFlavor flavor, con
   v.matrix.resize(count, dim);
   v.tokens.reserve(static_cast<std::size_t>(count));
   std::int64_t row = 0;
+  std::uint64_t dropped = 0;
   while (row < count) {
     if (!cur.next(line)) {
       if (flavor == TextFlavor::Glove) break;
@@ -174,7 +176,10 @@ Result<Vectors> readWord2VecText(const std::string& path, TextFlavor flavor, con
     EMBEDSCOPE_TRY(parseValues(path, cur.line(), fields, firstValue, v.matrix.row(row).data(), dim, options.allowNonFinite));
     v.tokens.push_back(std::move(token));
     ++row;
-    f.dropPages(0, cur.lineStart());
+    if (cur.lineStart() - dropped > kProgressStep * 4) {  // hand pages back in 32 MiB steps, not per row
+      f.dropPages(dropped, cur.lineStart());
+      dropped = cur.lineStart();
+    }
   }
   if (row < count) v.matrix.conservativeResize(row, dim);
   if (flavor != TextFlavor::Glove) {
@@ -207,6 +212,7 @@ Result<Vectors> readWord2VecBinary(const std::string& path, const ReadOptions& o
   std::uint64_t pos = cur.pos();
   const std::uint64_t rowBytes = static_cast<std::uint64_t>(dim) * 4;
   const char* base = f.chars();
+  std::uint64_t dropped = 0;
   for (std::int64_t row = 0; row < count; ++row) {
     // word2vec's C tool writes '\n' after each vector, gensim does not: skip it either way.
     while (pos < f.size() && (base[pos] == '\n' || base[pos] == '\r')) ++pos;
@@ -241,7 +247,10 @@ Result<Vectors> readWord2VecBinary(const std::string& path, const ReadOptions& o
     pos += rowBytes;
     v.tokens.emplace_back(token);
     EMBEDSCOPE_TRY(progress.tick(pos));
-    f.dropPages(0, tokenStart);
+    if (tokenStart - dropped > kProgressStep * 4) {
+      f.dropPages(dropped, tokenStart);
+      dropped = tokenStart;
+    }
   }
   while (pos < f.size() && (base[pos] == '\n' || base[pos] == '\r' || base[pos] == ' ')) ++pos;
   if (pos != f.size()) return offsetError(path, pos, std::to_string(f.size() - pos) + " unexpected bytes after the last vector");

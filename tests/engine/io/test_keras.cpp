@@ -149,6 +149,45 @@ write_keras(sys.argv[1], cfg, h5_bytes(build))
     QVERIFY(v->matrix == expectedTable(3, 2, 9.0f));
   }
 
+  void nestedModelInsideFunctional_data() {
+    QTest::addColumn<bool>("names");
+    QTest::newRow("keras >= 3.6 (name attributes)") << true;
+    QTest::newRow("keras 3.5 (class-name replay)") << false;
+  }
+  void nestedModelInsideFunctional() {
+    QFETCH(bool, names);
+    QTemporaryDir dir;
+    const QString p = dir.filePath("nested.keras");
+    auto r = py(R"PY(
+names = sys.argv[2] == "1"
+inner = {"module": "keras", "class_name": "Sequential", "config": {"name": "encoder", "layers": [
+  {"class_name": "InputLayer", "config": {"name": "inner_in"}}, emb_cfg("words", 9, 3), {"class_name": "Dense", "config": {"name": "d"}}]}}
+cfg = {"class_name": "Functional", "config": {"name": "outer", "layers": [
+  {"class_name": "InputLayer", "config": {"name": "ids"}}, emb_cfg("side", 4, 3), inner]}}
+def build(f):
+    v = f.create_group("vars")
+    def grp(path, name):
+        g = f.create_group(path + "/vars")
+        if names: g.attrs["name"] = name
+        return g
+    grp("layers/input_layer", "ids")
+    grp("layers/embedding", "side")["0"] = table(4, 3)
+    grp("layers/sequential", "encoder")
+    grp("layers/sequential/layers/embedding", "words")["0"] = table(9, 3, 5.0)
+    grp("layers/sequential/layers/dense", "d")["0"] = np.zeros((3, 3), np.float32)
+write_keras(sys.argv[1], cfg, h5_bytes(build))
+)PY",
+                {p, names ? "1" : "0"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    auto info = io::inspectKerasFile(p.toStdString(), io::VectorFormat::Keras);
+    QVERIFY2(info.isOk(), info.status().message().c_str());
+    QCOMPARE(info->embeddings.size(), std::size_t(2));
+    auto v = io::readVectors(p.toStdString() + "::words");
+    QVERIFY2(v.isOk(), v.status().message().c_str());
+    QVERIFY(v->matrix == expectedTable(9, 3, 5.0f));
+    QCOMPARE(info->embeddings[1].weightsPath, std::string("/layers/sequential/layers/embedding/vars/0"));
+  }
+
   void inconsistentConfigIsRejected() {
     QTemporaryDir dir;
     const QString p = dir.filePath("bad.keras");

@@ -24,6 +24,7 @@ SessionFile sample() {
   const std::int64_t ids[4] = {0, 1, 4, 2};
   s.setArray("task/cursor", NdArray::fromInt64({4}, ids));
   s.setText("empty", "");
+  s.setUInt64s("task/rng", {~0ull, 1, 0x9E3779B97F4A7C15ull, 0});
   return s;
 }
 }  // namespace
@@ -51,6 +52,9 @@ class TestSessionFile : public QObject {
     QCOMPARE((*w)(2, 1), std::nextafter(1.0f, 2.0f));
     QCOMPARE(back->keysWithPrefix("config/"), std::vector<std::string>{"config/layer"});
     QVERIFY(!back->matrix("missing").isOk());
+    QCOMPARE(*back->int64s("task/cursor"), (std::vector<std::int64_t>{0, 1, 4, 2}));
+    QCOMPARE(*back->uint64s("task/rng"), (std::vector<std::uint64_t>{~0ull, 1, 0x9E3779B97F4A7C15ull, 0}));
+    QVERIFY(!back->uint64s("task/cursor").isOk());  // int64, not uint64
   }
 
   void everyTruncationIsAnError() {

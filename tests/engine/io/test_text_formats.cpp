@@ -212,6 +212,24 @@ class TestTextFormats : public QObject {
     QVERIFY2(msg.contains(name), qPrintable(msg));
   }
 
+  void byteOrderMarksAndCrlfAreTolerated_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::newRow("word2vec") << "b.txt" << QByteArray("\xEF\xBB\xBF" "2 2\r\nab 1 2\r\ncd 3 4\r\n");
+    QTest::newRow("tsv") << "b.tsv" << QByteArray("\xEF\xBB\xBF" "1\t2\r\n3\t4\r\n");
+    QTest::newRow("csv") << "b.csv" << QByteArray("\xEF\xBB\xBF" "token,x,y\r\nab,1,2\r\ncd,3,4\r\n");
+  }
+  void byteOrderMarksAndCrlfAreTolerated() {
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QTemporaryDir dir;
+    auto v = io::readVectors(put(dir, name.toStdString(), content.toStdString()));
+    QVERIFY2(v.isOk(), v.status().message().c_str());
+    QCOMPARE(v->rows(), std::int64_t(2));
+    QCOMPARE(v->matrix(1, 1), 4.0f);
+    if (!v->tokens.empty()) QCOMPARE(v->tokens[0], std::string("ab"));
+  }
+
   void gloveTokensWithSpaces() {
     QTemporaryDir dir;
     const std::string p = put(dir, "g.txt", "x 3 4\n. . . 1 2\n\n");
