@@ -1,11 +1,13 @@
 #include "ui/explorer_app.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QCommandLineParser>
 #include <QTabWidget>
 #include <QTimer>
 
 #include "engine/core/version.h"
+#include "ui/bench/ui_benchmark.h"
 #include "ui/main_window.h"
 #include "ui/views/embedding_explorer.h"
 
@@ -22,6 +24,8 @@ void initResources() {
 }
 
 int runExplorer(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (qstrcmp(argv[i], "--benchmark-ui") == 0) return runUiBenchmark(argc, argv);
   QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
   QApplication app(argc, argv);
   QApplication::setApplicationName("Embedscope");
@@ -39,6 +43,7 @@ int runExplorer(int argc, char** argv) {
   parser.addOption({"color-by", "Colour the embedding view by cluster, frequency, norm or metadata.", "mode"});
   parser.addOption({"search", "Search the embedding view for this text.", "text"});
   parser.addOption({"neighbours", "Open the neighbours of this token id.", "id"});
+  parser.addOption({"projection", "The embedding view's projection (PCA, t-SNE, UMAP).", "name"});
   parser.addPositionalArgument("file", "A vectors file to open.");
   parser.process(app);
 
@@ -48,6 +53,8 @@ int runExplorer(int argc, char** argv) {
   if (!parser.positionalArguments().isEmpty()) window.openFile(parser.positionalArguments().front());
   else if (parser.isSet("demo")) window.openDemo(parser.value("steps").toInt());
   if (parser.isSet("color-by")) window.explorer()->setColorBy(parser.value("color-by"));
+  if (parser.isSet("projection"))
+    if (auto* m = window.explorer()->findChild<QComboBox*>("projectionMethod")) m->setCurrentText(parser.value("projection"));
   if (parser.isSet("tab")) {
     for (int i = 0; i < window.tabs()->count(); ++i)
       if (window.tabs()->tabText(i).compare(parser.value("tab"), Qt::CaseInsensitive) == 0) window.tabs()->setCurrentIndex(i);

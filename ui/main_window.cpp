@@ -25,11 +25,11 @@
 #include "ui/panels/layer_panel.h"
 #include "ui/panels/task_panel.h"
 #include "ui/panels/training_panel.h"
+#include "ui/views/compare_view.h"
 #include "ui/views/embedding_explorer.h"
-#if __has_include("ui/inspect/inspector_tabs.h")
+#include "ui/inspect/inspector_context.h"
 #include "ui/inspect/inspector_tabs.h"
-#define EMBEDSCOPE_HAS_INSPECTOR 1
-#endif
+#include "ui/models/engine_bridge.h"
 
 namespace embedscope::ui {
 
@@ -47,9 +47,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_tabs->setDocumentMode(true);
   m_explorer = new EmbeddingExplorer(m_tabs);
   m_tabs->addTab(m_explorer, "Embedding");
-#ifdef EMBEDSCOPE_HAS_INSPECTOR
-  inspect::createInspectorTabs(m_tabs);
-#endif
+  m_compare = new CompareView(m_tabs);
+  m_tabs->addTab(m_compare, "Compare");
+  // The compare lists follow the timeline when the tab is shown (cheap: pointers to snapshots).
+  connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
+    if (m_tabs->currentWidget() == m_compare) m_compare->setSnapshots(m_explorer->timeline(), m_explorer->corpus());
+  });
+  m_inspector = new inspect::InspectorContext(this);
+  inspect::createInspectorTabs(m_tabs, *m_inspector);
   setCentralWidget(m_tabs);
 
   m_layer = new LayerPanel(m_undo, this);
@@ -67,7 +72,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabifyDockWidget(layerDock, taskDock);
   layerDock->raise();
   dock("Training", "trainingDock", m_training, Qt::RightDockWidgetArea);
-  resizeDocks({layerDock}, {430}, Qt::Horizontal);
+  resizeDocks({layerDock}, {500}, Qt::Horizontal);
 
   connect(m_layer, &LayerPanel::settingsChanged, this, &MainWindow::configurationChanged);
   connect(m_task, &TaskPanel::settingsChanged, this, &MainWindow::configurationChanged);
@@ -95,6 +100,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->showMessage(c->description, 5000);
   });
   connect(m_controller, &TrainingController::snapshotReady, m_explorer, &EmbeddingExplorer::addSnapshot);
+  connect(m_controller, &TrainingController::snapshotReady, m_inspector,
+          &inspect::InspectorContext::publishEmbeddingSnapshot);
   connect(m_controller, &TrainingController::failed, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(m_explorer, &EmbeddingExplorer::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 4000); });
 
@@ -110,6 +117,13 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::configurationChanged() {
   m_layer->setTaskSettings(m_task->settings());
+  // The inspector views read the same configuration, in the engine's types.
+  if (m_layer->isValid())
+    if (auto layer = toLayerConfig(m_layer->settings())) m_inspector->setLayerConfig(*layer);
+  if (auto opt = toOptimizerConfig(m_task->settings().optimizer)) m_inspector->setOptimizerConfig(*opt);
+  m_inspector->setEngine(toEngineChoice(m_task->settings().engine));
+  m_inspector->setBatchShape(m_task->settings().batchSize,
+                             int(parseKerasInt(m_layer->settings().inputLength).value.value_or(10)));
   m_controller->setConfiguration(m_layer->settings(), m_task->settings());
   // Like TensorFlow Playground: a changed configuration starts a fresh run.
   if (m_controller->hasRun()) m_controller->reset();

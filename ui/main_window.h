@@ -14,6 +14,10 @@ class TaskPanel;
 class TrainingPanel;
 class TrainingController;
 class EmbeddingExplorer;
+class CompareView;
+namespace inspect {
+class InspectorContext;
+}
 
 // The explorer's main window. It composes panels (Layer, Task, Training, the Embedding view and
 // the inspector tabs), menus and settings, and owns no logic of its own.
@@ -37,6 +41,7 @@ class MainWindow : public QMainWindow {
   TrainingController* trainingController() const { return m_controller; }
   EmbeddingExplorer* explorer() const { return m_explorer; }
   QTabWidget* tabs() const { return m_tabs; }
+  CompareView* compareView() const { return m_compare; }
   QUndoStack* undoStack() const { return m_undo; }
 
  protected:
@@ -63,6 +68,8 @@ class MainWindow : public QMainWindow {
   TrainingController* m_controller;
   EmbeddingExplorer* m_explorer;
   QTabWidget* m_tabs;
+  inspect::InspectorContext* m_inspector;
+  CompareView* m_compare;
   QMenu* m_recentMenu = nullptr;
   QStringList m_recent;
   bool m_dark = false;

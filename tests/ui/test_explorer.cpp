@@ -2,6 +2,8 @@
 // chart and a selection, labels that never overlap, the palette switch, settings that survive a
 // restart, and a 100,000-point cloud that still draws.
 #include <QApplication>
+#include <QComboBox>
+#include <QLabel>
 #include <QFile>
 #include <QLineEdit>
 #include <QSettings>
@@ -17,6 +19,7 @@
 #include "ui/main_window.h"
 #include "ui/panels/layer_panel.h"
 #include "ui/panels/neighbours_panel.h"
+#include "ui/views/compare_view.h"
 #include "ui/views/embedding_explorer.h"
 
 using namespace embedscope::ui;
@@ -144,6 +147,36 @@ class TestExplorer : public QObject {
       for (int j = i + 1; j < zoomed.size(); ++j) QVERIFY(!zoomed[i].intersects(zoomed[j]));
   }
 
+  void twoSnapshotsSideBySide() {
+    auto w = trainedDemo();
+    QVERIFY(w);
+    const auto& timeline = w->explorer()->timeline();
+    QVERIFY(timeline.size() >= 3);
+    CompareView* cv = w->compareView();
+    w->tabs()->setCurrentWidget(cv);  // fills the lists from the timeline
+    cv->compare(0, int(timeline.size()) - 1);
+    QCOMPARE(cv->left()->pointCount(), 2000 - 2);
+    QCOMPARE(cv->right()->pointCount(), 2000 - 2);
+    double mean = 0;
+    for (float o : cv->overlap()) mean += o;
+    mean /= double(cv->overlap().size());
+    QVERIFY2(mean < 0.9, qPrintable(QString::number(mean)));  // training rearranged the neighbourhoods
+    cv->compare(1, 1);
+    for (float o : cv->overlap()) QCOMPARE(o, 1.0f);  // a snapshot against itself keeps everything
+    QVERIFY(cv->findChild<QTreeWidget*>("neighbourhoodChanges")->topLevelItemCount() > 0);
+  }
+
+  void tsneProjectionRuns() {
+    auto w = trainedDemo(60);
+    QVERIFY(w);
+    EmbeddingExplorer* e = w->explorer();
+    const int before = e->projectionsShown();
+    e->findChild<QComboBox*>("projectionMethod")->setCurrentText("t-SNE");
+    QTRY_VERIFY_WITH_TIMEOUT(e->projectionsShown() > before && !e->projecting(), 60000);
+    QVERIFY(e->findChild<QLabel*>("projectionInfo")->text().startsWith("t-SNE"));
+    QCOMPARE(e->canvas()->pointCount(), 2000 - 2);
+  }
+
   void paletteSwitches() {
     MainWindow w;
     w.show();
@@ -164,14 +197,14 @@ class TestExplorer : public QObject {
       QTest::keyClicks(out, "48");
       w.setDarkPalette(true);
       w.explorer()->setColorBy("norm");
-      w.resize(1234, 777);
+      w.resize(720, 540);  // within the offscreen screen (800x600), so restoreGeometry keeps it
       w.close();
     }
     MainWindow again;
     QCOMPARE(again.findChild<QLineEdit*>("field_output_dim")->text(), QString("48"));
     QVERIFY(again.darkPalette());
     QCOMPARE(again.explorer()->colorBy(), QString("norm"));
-    QCOMPARE(again.size(), QSize(1234, 777));
+    QCOMPARE(again.size(), QSize(720, 540));
     again.setDarkPalette(false);
     QSettings().clear();
   }
@@ -191,8 +224,15 @@ class TestExplorer : public QObject {
       coords(i, 2) = 0;
     }
     c.setPoints(ids, coords, false);
-    c.repaint();
+    const QPixmap shot = c.grab();  // paints through paintEvent, exposed or not
     QVERIFY(c.lastRasterMs() > 0);
+    // Points were drawn: many pixels differ from the background.
+    const QImage img = shot.toImage();
+    const QRgb bg = img.pixel(2, 2);
+    int drawn = 0;
+    for (int y = 0; y < img.height(); y += 4)
+      for (int x = 0; x < img.width(); x += 4) drawn += img.pixel(x, y) != bg;
+    QVERIFY2(drawn > 1000, qPrintable(QString::number(drawn)));
     qInfo("100k points raster: %.1f ms", c.lastRasterMs());
   }
 };

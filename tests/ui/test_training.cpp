@@ -1,6 +1,8 @@
 // Training from the window: play / pause / step / x10 / reset through the real buttons, curves that
 // grow, and a window closed during training that returns promptly.
+#include <QComboBox>
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
@@ -75,6 +77,29 @@ class TestTraining : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(c->step() == 400 && c->state() == State::Paused, 30000);
     QVERIFY(losses.size() >= 1);
     QVERIFY2(losses.last() < 0.8 * std::log(6.0), qPrintable(QString::number(losses.last())));
+  }
+
+  void engineTrainerRunsAPreset() {
+    // The engine's session (buildRun + Trainer) behind the same buttons: the sentiment preset.
+    MainWindow w;
+    w.show();
+    auto* combo = w.findChild<QComboBox*>("presetCombo");
+    QVERIFY(combo);
+    const int idx = combo->findData("sentiment");
+    QVERIFY(idx > 0);
+    combo->setCurrentIndex(idx);
+    emit combo->activated(idx);
+    QCOMPARE(w.taskPanel()->settings().preset, QString("sentiment"));
+    TrainingController* c = w.trainingController();
+    CorpusPtr corpus;
+    connect(c, &TrainingController::corpusReady, this, [&](const CorpusPtr& p, const QString&) { corpus = p; });
+    QTest::mouseClick(w.findChild<QPushButton*>("step100Button"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(c->step() == 100 && c->state() == State::Paused, 30000);
+    QVERIFY(corpus);
+    QVERIFY(corpus->tokens.contains("good"));
+    QVERIFY(w.trainingPanel()->curvePoints() >= 1);
+    QTRY_VERIFY(w.explorer()->timelineSize() >= 2);
+    QVERIFY(!w.findChild<QLabel*>("engineDescription")->text().isEmpty());
   }
 
   void closeDuringTrainingDoesNotHang() {

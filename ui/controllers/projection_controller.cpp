@@ -32,6 +32,7 @@ ProjectionController::ProjectionController(QObject* parent) : QObject(parent) {
           [this](const ProjectionResult& r, const SnapshotPtr& s, int generation) {
             m_pending = std::max(0, m_pending - 1);
             if (generation != m_latest->load() || !s) return;
+            if (r.error == "cancelled") return;
             emit projected(r, s, m_lastReq);
           });
   m_thread.start();
@@ -39,12 +40,16 @@ ProjectionController::ProjectionController(QObject* parent) : QObject(parent) {
 
 ProjectionController::~ProjectionController() {
   m_latest->store(-1);
+  m_running.cancel();
   m_thread.quit();
   m_thread.wait();
 }
 
-void ProjectionController::request(const SnapshotPtr& snapshot, const ProjectionRequest& req) {
+void ProjectionController::request(const SnapshotPtr& snapshot, ProjectionRequest req, bool restart) {
   if (!snapshot) return;
+  if (restart) m_running.cancel();
+  m_running = CancelToken();
+  req.cancel = m_running;
   const int generation = m_latest->fetch_add(1) + 1;
   m_lastReq = req;
   ++m_pending;

@@ -30,7 +30,9 @@ class ProjectionController : public QObject {
  public:
   explicit ProjectionController(QObject* parent = nullptr);
   ~ProjectionController() override;
-  void request(const SnapshotPtr& snapshot, const ProjectionRequest& req);
+  // Queues a projection; queued requests that are stale when reached are skipped. A running job
+  // finishes (live updates) unless `restart`, which cancels it (the user changed the method).
+  void request(const SnapshotPtr& snapshot, ProjectionRequest req, bool restart = false);
   bool busy() const { return m_pending > 0; }
 
  signals:
@@ -42,6 +44,7 @@ class ProjectionController : public QObject {
   ProjectionWorker* m_worker;
   std::shared_ptr<std::atomic<int>> m_latest = std::make_shared<std::atomic<int>>(0);
   ProjectionRequest m_lastReq;
+  CancelToken m_running;
   int m_pending = 0;
 };
 

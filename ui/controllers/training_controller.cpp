@@ -1,7 +1,6 @@
 #include "ui/controllers/training_controller.h"
 
 #include <exception>
-#include <limits>
 
 namespace embedscope::ui {
 
@@ -11,49 +10,31 @@ void registerTypes() {
     qRegisterMetaType<TrainingProgress>();
     qRegisterMetaType<SnapshotPtr>();
     qRegisterMetaType<CorpusPtr>();
-    qRegisterMetaType<LayerSettings>();
-    qRegisterMetaType<TaskSettings>();
-    qRegisterMetaType<StopFlag>();
+    qRegisterMetaType<JobPtr>();
+    qRegisterMetaType<CancelToken>();
     return true;
   }();
   (void)done;
 }
 }  // namespace
 
-// ---- worker (runs on the training thread) --------------------------------------------------
+// ---- worker (training thread) ---------------------------------------------------------------
 
-void TrainingWorker::create(const LayerSettings& layer, const TaskSettings& task, int generation) {
+void TrainingWorker::run(const JobPtr& job, const CancelToken& cancel, int generation) {
+  // Every exception stops here: nothing crosses the thread boundary.
   try {
-    m_job = makeBuiltinTrainingJob(layer, task);
-    m_generation = generation;
-    const QString err = m_job->prepare();
-    if (!err.isEmpty()) {
-      m_job.reset();
-      emit failed(err, generation);
-      return;
-    }
-    emit created(m_job->corpus(), m_job->engineDescription(), generation);
-    emit snapshot(m_job->currentSnapshot(), generation);
-  } catch (const std::exception& e) {
-    m_job.reset();
-    emit failed(QString("Training could not start: %1").arg(e.what()), generation);
-  } catch (...) {
-    m_job.reset();
-    emit failed("Training could not start: unknown error", generation);
-  }
-}
-
-void TrainingWorker::run(long long steps, int generation, const StopFlag& stop) {
-  if (!m_job || generation != m_generation) return;
-  try {
-    const QString err = m_job->run(
-        steps, *stop, [&](const TrainingProgress& p) { emit progress(p, generation); },
-        [&](SnapshotPtr s) { emit snapshot(s, generation); });
+    if (cancel.isCancelled()) return;
+    const QString err = job->prepare();
     if (!err.isEmpty()) {
       emit failed(err, generation);
       return;
     }
-    emit finished(m_job->step(), m_job->maxSteps() > 0 && m_job->step() >= m_job->maxSteps(), generation);
+    emit created(job->corpus(), job->engineDescription(), generation);
+    emit snapshot(job->initialSnapshot(), generation);
+    const QString fitErr = job->fit([&](const TrainingProgress& p) { emit progress(p, generation); },
+                                    [&](SnapshotPtr s) { emit snapshot(s, generation); }, cancel);
+    if (!fitErr.isEmpty()) emit failed(fitErr, generation);
+    else emit finished(generation);
   } catch (const std::exception& e) {
     emit failed(QString("Training stopped: %1").arg(e.what()), generation);
   } catch (...) {
@@ -61,9 +42,7 @@ void TrainingWorker::run(long long steps, int generation, const StopFlag& stop) 
   }
 }
 
-void TrainingWorker::discard() { m_job.reset(); }
-
-// ---- controller (GUI thread) ---------------------------------------------------------------
+// ---- controller (GUI thread) ------------------------------------------------------------------
 
 TrainingController::TrainingController(QObject* parent) : QObject(parent) {
   registerTypes();
@@ -72,29 +51,24 @@ TrainingController::TrainingController(QObject* parent) : QObject(parent) {
   m_worker->moveToThread(&m_thread);
   connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
   connect(m_worker, &TrainingWorker::created, this, [this](const CorpusPtr& c, const QString& engine, int gen) {
-    if (gen != m_generation) return;
-    emit corpusReady(c, engine);
+    if (gen == m_generation) emit corpusReady(c, engine);
   });
   connect(m_worker, &TrainingWorker::progress, this, [this](const TrainingProgress& p, int gen) {
     if (gen != m_generation) return;
     m_step = p.step;
     emit progress(p);
+    if (p.finished) setState(State::Finished);
+    else if (p.paused && (m_holdAt < 0 || m_step >= m_holdAt) && m_state == State::Running) setState(State::Paused);
   });
   connect(m_worker, &TrainingWorker::snapshot, this, [this](const SnapshotPtr& s, int gen) {
-    if (gen != m_generation) return;
-    emit snapshotReady(s);
+    if (gen == m_generation && s) emit snapshotReady(s);
   });
-  connect(m_worker, &TrainingWorker::finished, this, [this](long long step, bool spent, int gen) {
-    if (gen != m_generation) return;
-    m_step = step;
-    // A newer slice may already be queued (pause then play quickly): only the latest one's end counts.
-    m_pendingSlices = std::max(0, m_pendingSlices - 1);
-    if (m_pendingSlices == 0) setState(spent ? State::Finished : State::Paused);
+  connect(m_worker, &TrainingWorker::finished, this, [this](int gen) {
+    if (gen == m_generation) setState(State::Finished);
   });
   connect(m_worker, &TrainingWorker::failed, this, [this](const QString& msg, int gen) {
     if (gen != m_generation) return;
-    m_pendingSlices = 0;
-    m_hasRun = false;
+    m_job.reset();
     setState(State::Idle);
     emit failed(msg);
   });
@@ -102,7 +76,7 @@ TrainingController::TrainingController(QObject* parent) : QObject(parent) {
 }
 
 TrainingController::~TrainingController() {
-  if (m_stop) m_stop->store(true);
+  m_cancel.cancel();
   ++m_generation;
   m_thread.quit();
   m_thread.wait();
@@ -119,47 +93,53 @@ void TrainingController::setState(State s) {
   emit stateChanged(s);
 }
 
-void TrainingController::ensureRun() {
-  if (m_hasRun) return;
-  m_hasRun = true;
+bool TrainingController::ensureRun() {
+  if (m_job) return true;
+  std::unique_ptr<TrainingJob> job = makeTrainingJob(m_layer, m_task);
+  if (!job) job = makeBuiltinTrainingJob(m_layer, m_task);
+  m_job = JobPtr(std::move(job));
+  m_cancel = CancelToken();
   m_step = 0;
-  QMetaObject::invokeMethod(m_worker, "create", Qt::QueuedConnection, Q_ARG(embedscope::ui::LayerSettings, m_layer),
-                            Q_ARG(embedscope::ui::TaskSettings, m_task), Q_ARG(int, m_generation));
-}
-
-void TrainingController::dispatch(long long steps) {
-  ensureRun();
-  if (m_stop) m_stop->store(true);  // a slice still running gives way to the new command
-  m_stop = std::make_shared<std::atomic<bool>>(false);
-  ++m_pendingSlices;
-  setState(State::Running);
-  QMetaObject::invokeMethod(m_worker, "run", Qt::QueuedConnection, Q_ARG(long long, steps),
-                            Q_ARG(int, m_generation), Q_ARG(embedscope::ui::StopFlag, m_stop));
+  QMetaObject::invokeMethod(m_worker, "run", Qt::QueuedConnection, Q_ARG(embedscope::ui::JobPtr, m_job),
+                            Q_ARG(embedscope::CancelToken, m_cancel), Q_ARG(int, m_generation));
+  return true;
 }
 
 void TrainingController::play() {
-  if (m_state == State::Running || m_state == State::Finished) return;
-  dispatch(std::numeric_limits<long long>::max() / 2);
+  if (m_state == State::Running && m_holdAt < 0) return;
+  if (m_state == State::Finished) return;
+  ensureRun();
+  m_holdAt = -1;
+  setState(State::Running);
+  m_job->resume();
 }
 
 void TrainingController::stepBy(int steps) {
-  if (m_state == State::Finished) return;
-  dispatch(std::max(1, steps));
+  if (m_state == State::Finished || (m_state == State::Running && m_holdAt < 0)) return;
+  ensureRun();
+  const long long from = m_holdAt >= 0 ? std::max(m_holdAt, m_step) : m_step;
+  m_holdAt = from + std::max(1, steps);
+  setState(State::Running);
+  for (int i = 0; i < std::max(1, steps); ++i) m_job->step();
 }
 
 void TrainingController::pause() {
-  if (m_stop) m_stop->store(true);
+  if (!m_job) return;
+  m_job->pause();
+  m_holdAt = -1;
 }
 
-void TrainingController::cancel() { pause(); }
+void TrainingController::cancel() {
+  m_cancel.cancel();
+  if (m_job) m_job->resume();  // wake a paused fit so it sees the cancel
+}
 
 void TrainingController::reset() {
-  if (m_stop) m_stop->store(true);
+  m_cancel.cancel();
   ++m_generation;  // everything the old run still sends is dropped
-  m_pendingSlices = 0;
-  m_hasRun = false;
+  m_job.reset();
   m_step = 0;
-  QMetaObject::invokeMethod(m_worker, "discard", Qt::QueuedConnection);
+  m_holdAt = -1;
   setState(State::Idle);
   emit runReset();
 }

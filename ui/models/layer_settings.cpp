@@ -1,5 +1,7 @@
 #include "ui/models/layer_settings.h"
 
+#include "ui/models/engine_bridge.h"
+
 #include <QRegularExpression>
 #include <cmath>
 
@@ -184,6 +186,23 @@ QList<LayerIssue> validateLayerSettings(const LayerSettings& s) {
   if (s.sparse && s.maskZero) {
     issues.append(LayerIssue{"sparse", "`mask_zero` cannot be enabled when `tf.keras.layers.Embedding` is used with "
                              "`tf.SparseTensor` input."});
+  }
+  if (issues.isEmpty()) {
+    // The engine's own checks (the same code the CLI and the trainer run), for anything the form
+    // checks above do not cover, e.g. an initializer argument Keras rejects.
+    auto config = toLayerConfig(s);
+    const Status st = config ? validateLayerConfig(*config) : config.status();
+    if (!st) {
+      const QString msg = QString::fromStdString(st.message());
+      QString field = "embeddings_initializer";
+      for (const char* f : {"input_dim", "output_dim", "input_length", "embeddings_regularizer", "activity_regularizer",
+                            "embeddings_constraint", "lora_rank", "lora_alpha", "name"})
+        if (msg.contains(f)) {
+          field = f;
+          break;
+        }
+      issues.append(LayerIssue{field, msg});
+    }
   }
   return issues;
 }

@@ -167,6 +167,7 @@ OptimizerSettings OptimizerSettings::fromJson(const QJsonObject& o) {
 
 QJsonObject TaskSettings::toJson() const {
   return QJsonObject{{"task", task},
+                     {"preset", preset},
                      {"data", dataPath},
                      {"num_classes", numClasses},
                      {"batch_size", batchSize},
@@ -181,6 +182,7 @@ QJsonObject TaskSettings::toJson() const {
 TaskSettings TaskSettings::fromJson(const QJsonObject& o) {
   TaskSettings t;
   t.task = o.value("task").toString(t.task);
+  t.preset = o.value("preset").toString(t.preset);
   t.dataPath = o.value("data").toString();
   t.numClasses = o.value("num_classes").toInt(t.numClasses);
   t.batchSize = o.value("batch_size").toInt(t.batchSize);

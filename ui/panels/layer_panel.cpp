@@ -279,7 +279,7 @@ void LayerPanel::buildUi() {
   m_summary->setReadOnly(true);
   m_summary->setLineWrapMode(QPlainTextEdit::NoWrap);
   QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-  mono.setPointSizeF(mono.pointSizeF() * 0.9);
+  mono.setPointSizeF(mono.pointSizeF() * 0.85);
   m_summary->setFont(mono);
   m_summary->setMinimumHeight(QFontMetrics(mono).lineSpacing() * 11);
   m_summary->setToolTip("What model.summary() prints for Sequential([keras.Input(shape=(input_length,)), Embedding(...)]).");

@@ -1,5 +1,7 @@
 #include "ui/panels/task_panel.h"
 
+#include "ui/models/engine_bridge.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -188,7 +190,7 @@ void TaskPanel::buildUi() {
   m_engine->setObjectName("field_engine");
   m_engine->addItem("Auto", "auto");
   m_engine->addItem(QString("CPU (%1 threads)").arg(QThread::idealThreadCount()), "cpu");
-  m_engine->addItem("Vulkan (no device found in this build)", "vulkan");
+  m_engine->addItem(QString("Vulkan: %1").arg(vulkanDeviceDescription()), "vulkan");
   m_engine->setToolTip("Auto uses Vulkan on a real GPU, else the CPU engine, and says why.");
   ef->addRow("engine", m_engine);
   m_engineLabel = new QLabel(this);

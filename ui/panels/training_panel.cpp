@@ -94,6 +94,8 @@ TrainingPanel::TrainingPanel(TrainingController* controller, QWidget* parent)
   connect(m_controller, &TrainingController::stateChanged, this, &TrainingPanel::onState);
   connect(m_controller, &TrainingController::runReset, this, [this] {
     clearCurves();
+    m_lastVal.clear();
+    m_lastValMetric.clear();
     m_progress->setValue(0);
     m_progress->setFormat("step 0");
     m_status->setText("Ready.");
@@ -127,22 +129,28 @@ void TrainingPanel::onState(TrainingController::State) { updateButtons(); }
 
 void TrainingPanel::onProgress(const TrainingProgress& p) {
   const double x = double(p.step);
-  m_lossPlot->graph(0)->addData(x, p.loss);
-  m_lossPlot->graph(1)->addData(x, p.valLoss);
-  m_metricPlot->graph(0)->addData(x, p.metric);
-  m_metricPlot->graph(1)->addData(x, p.valMetric);
+  if (!p.paused || m_lossPlot->graph(0)->dataCount() == 0 ||
+      (m_lossPlot->graph(0)->data()->constEnd() - 1)->key < x) {
+    m_lossPlot->graph(0)->addData(x, p.loss);
+    m_metricPlot->graph(0)->addData(x, p.metric);
+  }
+  if (p.hasValidation) {
+    m_lossPlot->graph(1)->addData(x, p.valLoss);
+    m_metricPlot->graph(1)->addData(x, p.valMetric);
+  }
   m_metricPlot->yAxis->setLabel(p.metricName);
   if (p.maxSteps > 0) m_progress->setValue(int(1000.0 * double(p.step) / double(p.maxSteps)));
   m_progress->setFormat(QString("step %1 / %2").arg(p.step).arg(p.maxSteps));
-  m_status->setText(QString("loss %1 (val %2) · %3 %4 (val %5) · %6 steps/s · %7 samples/s · ETA %8")
+  if (p.hasValidation) m_lastVal = QString(" (val %1)").arg(p.valLoss, 0, 'g', 4), m_lastValMetric = QString(" (val %1)").arg(p.valMetric, 0, 'g', 3);
+  m_status->setText(QString("loss %1%2 · %3 %4%5 · %6 steps/s · %7 samples/s · ETA %8")
                         .arg(p.loss, 0, 'g', 4)
-                        .arg(p.valLoss, 0, 'g', 4)
+                        .arg(m_lastVal)
                         .arg(p.metricName)
                         .arg(p.metric, 0, 'g', 3)
-                        .arg(p.valMetric, 0, 'g', 3)
+                        .arg(m_lastValMetric)
                         .arg(p.stepsPerSecond, 0, 'f', 0)
                         .arg(p.samplesPerSecond, 0, 'f', 0)
-                        .arg(p.running ? formatDuration(p.etaSeconds) : QString("paused")));
+                        .arg(p.finished ? QString("done") : p.paused ? QString("paused") : formatDuration(p.etaSeconds)));
   if (!m_replotTimer->isActive()) m_replotTimer->start();
   updateButtons();
 }

@@ -37,7 +37,8 @@ class TrainingPanel : public QWidget {
   QProgressBar* m_progress;
   QLabel* m_status;
   QCustomPlot *m_lossPlot, *m_metricPlot;
-  QTimer* m_replotTimer;  // coalesces replots (~40 ms) so a burst of progress costs one redraw
+  QTimer* m_replotTimer;
+  QString m_lastVal, m_lastValMetric;  // the latest validation figures (epoch ends for the engine)  // coalesces replots (~40 ms) so a burst of progress costs one redraw
 };
 
 }  // namespace embedscope::ui

@@ -5,6 +5,7 @@
 #include <Eigen/QR>
 #include <chrono>
 #include <cmath>
+#include <atomic>
 #include <thread>
 
 #include "engine/core/rng.h"
@@ -237,59 +238,80 @@ class BuiltinTrainingJob final : public TrainingJob {
     }
     m_corpus = info;
     m_touched.assign(size_t(m_v), 0);
+    m_initial = makeSnapshot();
     return {};
   }
 
+  SnapshotPtr makeSnapshot() {
+    auto snap = std::make_shared<EmbeddingSnapshot>();
+    snap->step = m_step;
+    snap->loss = m_lastLoss;
+    snap->table = m_e;
+    snap->touched = m_touched;
+    std::fill(m_touched.begin(), m_touched.end(), 0);
+    return snap;
+  }
+
   CorpusPtr corpus() const override { return m_corpus; }
-  long long step() const override { return m_step; }
-  long long maxSteps() const override { return m_task.maxSteps; }
   QString engineDescription() const override {
     QString d = QString("CPU (built-in Eigen trainer, %1)").arg(m_task.optimizer.lazy ? "lazy updates" : "dense updates");
-    if (m_task.engine == "vulkan") d += " - Vulkan requested but not available in this build; using the CPU";
+    if (m_task.engine == "vulkan") d += "; the planted-clusters demo runs on the CPU only";
     return d;
   }
+  SnapshotPtr initialSnapshot() const override { return m_initial; }
 
-  SnapshotPtr currentSnapshot() override {
-    auto s = std::make_shared<EmbeddingSnapshot>();
-    s->step = m_step;
-    s->loss = m_lastLoss;
-    s->table = m_e;
-    s->touched = m_touched;
-    std::fill(m_touched.begin(), m_touched.end(), 0);
-    return s;
-  }
+  void pause() override { m_paused.store(true); }
+  void resume() override { m_paused.store(false); }
+  void step() override { m_stepsAllowed.fetch_add(1); }
 
-  QString run(long long steps, const std::atomic<bool>& stop, const ProgressFn& progress,
-              const SnapshotFn& snapshot) override {
+  QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CancelToken& cancel) override {
     auto lastReport = Clock::now();
+    auto started = lastReport;
     m_runStart = m_step;
-    m_rate = 0;
-    const auto started = lastReport;
-    long long startStep = m_step;
     double lossSum = 0, metricSum = 0;
     int n = 0;
-    for (long long i = 0; i < steps && !stop.load(std::memory_order_relaxed); ++i) {
-      if (m_task.maxSteps > 0 && m_step >= m_task.maxSteps) break;
+    bool told = false;
+    while (m_task.maxSteps <= 0 || m_step < m_task.maxSteps) {
+      if (cancel.isCancelled()) return {};
+      if (m_paused.load()) {
+        int allowed = m_stepsAllowed.load();
+        if (!(allowed > 0 && m_stepsAllowed.compare_exchange_strong(allowed, allowed - 1))) {
+          if (!told) {
+            TrainingProgress p = report(n ? lossSum / n : m_lastLoss, n ? metricSum / n : m_lastMetric, started, false);
+            p.paused = true;
+            progress(p);
+            snapshot(makeSnapshot());
+            lossSum = metricSum = 0;
+            n = 0;
+            told = true;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          started = Clock::now();  // throughput counts running time only
+          m_runStart = m_step;
+          continue;
+        }
+      }
+      told = false;
       double metric = 0;
       const double loss = trainStep(metric);
-      if (!std::isfinite(loss)) return QString("The loss became %1 at step %2; lower the learning rate.").arg(loss).arg(m_step);
+      if (!std::isfinite(loss)) return QString("NonFiniteLoss: the loss is %1 at step %2; lower the learning rate.").arg(loss).arg(m_step);
       lossSum += loss;
       metricSum += metric;
       ++n;
       m_lastLoss = loss;
-      if (m_task.snapshotEvery > 0 && m_step % m_task.snapshotEvery == 0) snapshot(currentSnapshot());
+      if (m_task.snapshotEvery > 0 && m_step % m_task.snapshotEvery == 0) snapshot(makeSnapshot());
       const auto now = Clock::now();
       if (now - lastReport >= std::chrono::milliseconds(50)) {
-        progress(report(lossSum / n, metricSum / n, startStep, started, true));
+        progress(report(lossSum / n, metricSum / n, started, true));
         lossSum = metricSum = 0;
         n = 0;
         lastReport = now;
-        startStep = m_step;
       }
     }
-    if (n > 0 || m_step == 0) progress(report(n ? lossSum / n : m_lastLoss, n ? metricSum / n : 0, startStep, started, false));
-    else progress(report(m_lastLoss, m_lastMetric, m_step, started, false));
-    snapshot(currentSnapshot());
+    TrainingProgress p = report(n ? lossSum / n : m_lastLoss, n ? metricSum / n : m_lastMetric, started, false);
+    p.finished = true;
+    progress(p);
+    snapshot(makeSnapshot());
     return {};
   }
 
@@ -425,7 +447,7 @@ class BuiltinTrainingJob final : public TrainingJob {
     }
   }
 
-  TrainingProgress report(double loss, double metric, long long fromStep, Clock::time_point started, bool running) {
+  TrainingProgress report(double loss, double metric, Clock::time_point started, bool running) {
     TrainingProgress p;
     p.step = m_step;
     p.maxSteps = m_task.maxSteps;
@@ -435,8 +457,8 @@ class BuiltinTrainingJob final : public TrainingJob {
     double vm = 0;
     p.valLoss = evaluate(m_valIds.data(), m_valY.data(), 256, vm, false);
     p.valMetric = vm;
+    p.hasValidation = true;
     const double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    (void)fromStep;
     const double done = double(m_step - m_runStart);
     if (secs > 0) {
       m_rate = m_rate <= 0 ? done / secs : 0.7 * m_rate + 0.3 * (done / secs);
@@ -461,6 +483,9 @@ class BuiltinTrainingJob final : public TrainingJob {
   long long m_step = 0, m_runStart = 0;
   double m_lastLoss = 0, m_lastMetric = 0, m_rate = 0;
   CorpusPtr m_corpus;
+  SnapshotPtr m_initial;
+  std::atomic<bool> m_paused{true};
+  std::atomic<int> m_stepsAllowed{0};
 };
 
 }  // namespace

@@ -1,11 +1,14 @@
 #pragma once
-// A training run as the worker thread drives it: prepare once, then run steps in slices (play runs
-// to the end, "step" runs 1, 10 or 100) until cancelled. Implementations live on one thread: the
-// worker's. Nothing here throws across the interface; failures come back as a message.
-#include <atomic>
+// A training run as the worker thread drives it: prepare once, then fit() runs on the worker to
+// the end of training, starting paused. The GUI thread steers it with direct, thread-safe calls
+// (pause, resume, step) and stops it with the cancel token — never with queued messages, because
+// the worker's event loop is busy inside fit(). The engine's session::Trainer has exactly these
+// semantics; implementations adapt it (engine_training_job) or mirror it (builtin_training_job).
+#include <QString>
 #include <functional>
 #include <memory>
 
+#include "engine/core/cancel_token.h"
 #include "ui/models/layer_settings.h"
 #include "ui/models/task_settings.h"
 #include "ui/training/training_types.h"
@@ -18,23 +21,28 @@ class TrainingJob {
   using ProgressFn = std::function<void(const TrainingProgress&)>;
   using SnapshotFn = std::function<void(SnapshotPtr)>;
 
-  // Builds the corpus, the table and the head. Returns an error message, or empty on success.
+  // Builds the data, the table and the head (on the worker). Returns an error message or empty.
   virtual QString prepare() = 0;
   virtual CorpusPtr corpus() const = 0;
-  // Runs up to `steps` steps, stopping early when `stop` becomes true (checked every step).
-  // Reports progress at most every ~50 ms and on return; snapshots every `snapshotEvery` steps
-  // and on return. Returns an error message or empty.
-  virtual QString run(long long steps, const std::atomic<bool>& stop, const ProgressFn& progress,
-                      const SnapshotFn& snapshot) = 0;
-  virtual long long step() const = 0;
-  virtual long long maxSteps() const = 0;
-  virtual SnapshotPtr currentSnapshot() = 0;
-  // Which engine actually runs, in words (e.g. "CPU (Eigen, 2 threads)"), with a fallback reason.
+  // The table before the first step (after prepare).
+  virtual SnapshotPtr initialSnapshot() const = 0;
+  // Which engine actually runs, in words, with the reason (e.g. "CPU: vulkan: no device; using the CPU").
   virtual QString engineDescription() const = 0;
+  // Trains to the end on the calling thread, starting paused. Reports progress at most every
+  // ~50 ms and whenever it pauses (with paused = true), snapshots every `snapshot every` steps
+  // and at the end. Cancellation is a normal end. Returns an error message or empty.
+  virtual QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CancelToken& cancel) = 0;
+  // Thread-safe controls. pause() holds before the next step; step() lets one step run while
+  // paused (n calls = n steps); resume() runs on.
+  virtual void pause() = 0;
+  virtual void resume() = 0;
+  virtual void step() = 0;
 };
 
-// The trainer compiled into the explorer (CPU, Eigen): classify and regression tasks with SGD,
-// RMSprop, Adam, AdamW and Adagrad in Keras 3's dense semantics or the lazy mode.
+// The trainer compiled into the explorer (CPU, Eigen) for the planted-clusters demo.
 std::unique_ptr<TrainingJob> makeBuiltinTrainingJob(const LayerSettings& layer, const TaskSettings& task);
+// The engine's session (buildRun + Trainer) for the engine's presets and data files; nullptr when
+// the task settings ask for the built-in trainer.
+std::unique_ptr<TrainingJob> makeTrainingJob(const LayerSettings& layer, const TaskSettings& task);
 
 }  // namespace embedscope::ui

@@ -16,6 +16,7 @@ struct TrainingProgress {
   long long maxSteps = 0;
   double loss = 0.0;        // mean training loss since the previous report
   double metric = 0.0;      // accuracy (classify) or mae (regression), same window
+  bool hasValidation = false;  // valLoss/valMetric are set (every report, or at epoch ends)
   double valLoss = 0.0;
   double valMetric = 0.0;
   double stepsPerSecond = 0.0;
@@ -23,6 +24,8 @@ struct TrainingProgress {
   double etaSeconds = -1.0;  // -1 = unknown
   QString metricName;
   bool running = false;
+  bool paused = false;  // the run holds before its next step (reported once on pausing)
+  bool finished = false;
 };
 
 // The rows of the table at one step. Built on the worker, read anywhere, never changed.
@@ -39,6 +42,7 @@ struct CorpusInfo {
   QStringList tokens;                 // tokens[id]; id 0 = padding, id 1 = out-of-vocabulary
   std::vector<long long> frequency;   // occurrences in the training corpus
   std::vector<int> cluster;           // planted class of each token (-1 = none)
+  QStringList clusterNames;           // name of each class (empty: "class k")
   QStringList metadataColumns;        // extra columns, e.g. "class"
   std::vector<QStringList> metadata;  // metadata[column][id]
   QString description;

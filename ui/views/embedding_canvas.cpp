@@ -257,7 +257,7 @@ void EmbeddingCanvas::paintEvent(QPaintEvent*) {
   drawOverlay(p, size(), false);
 }
 
-void EmbeddingCanvas::render(QPainter& painter, const QSize& size) {
+void EmbeddingCanvas::renderTo(QPainter& painter, const QSize& size) {
   // Render at the export size without touching the on-screen cache.
   const QImage keep = m_raster;
   const auto keepScreen = m_screen;

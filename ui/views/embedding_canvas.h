@@ -69,7 +69,7 @@ class EmbeddingCanvas : public QWidget {
   const QList<QRectF>& labelRects() const { return m_labelRects; }
   const QStringList& drawnLabels() const { return m_drawnLabels; }
   // Renders the whole view (points, labels, legend) into `painter` at `size` (for export).
-  void render(QPainter& painter, const QSize& size);
+  void renderTo(QPainter& painter, const QSize& size);
   // Time of the last full raster render in milliseconds (benchmark).
   double lastRasterMs() const { return m_lastRasterMs; }
   void invalidate() {

@@ -2,6 +2,8 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -75,8 +77,9 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
     return c;
   };
   auto* row1 = new QHBoxLayout;
-  m_projection = combo("projectionMethod", {"PCA", "Custom axes"},
-                       "PCA of every row (exact), or axes from two words or two searches (b - a).");
+  m_projection = combo("projectionMethod", {"PCA", "t-SNE", "UMAP", "Custom axes"},
+                       "PCA of every row (exact); t-SNE (perplexity) and UMAP (neighbours, min_dist) from the "
+                       "engine's analysis library; or axes from two words or two searches (b - a).");
   m_threeD = check("threeD", "3-D", "Project on three components and rotate the cloud.");
   m_colorBy = combo("colorBy", {"cluster", "frequency", "norm", "none"}, "What the colour of a point shows.");
   m_palette = combo("paletteName", {"Okabe-Ito", "Tol bright", "viridis", "cividis"},
@@ -152,6 +155,44 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   m_customRow->setVisible(false);
   outer->addWidget(m_customRow);
 
+  m_paramRow = new QWidget(this);
+  auto* rowP = new QHBoxLayout(m_paramRow);
+  rowP->setContentsMargins(0, 0, 0, 0);
+  m_perplexity = new QDoubleSpinBox(this);
+  m_perplexity->setObjectName("tsnePerplexity");
+  m_perplexity->setRange(2, 100);
+  m_perplexity->setValue(30);
+  m_perplexity->setToolTip("t-SNE perplexity: the effective number of neighbours each point keeps (2-100).");
+  m_neighborsParam = new QSpinBox(this);
+  m_neighborsParam->setObjectName("umapNeighbors");
+  m_neighborsParam->setRange(2, 200);
+  m_neighborsParam->setValue(15);
+  m_neighborsParam->setToolTip("UMAP n_neighbors: local (small) versus global (large) structure.");
+  m_minDist = new QDoubleSpinBox(this);
+  m_minDist->setObjectName("umapMinDist");
+  m_minDist->setRange(0.0, 0.99);
+  m_minDist->setSingleStep(0.05);
+  m_minDist->setValue(0.1);
+  m_minDist->setToolTip("UMAP min_dist: how tightly points may pack.");
+  rowP->addWidget(new QLabel("perplexity", this));
+  rowP->addWidget(m_perplexity);
+  rowP->addWidget(new QLabel("n_neighbors", this));
+  rowP->addWidget(m_neighborsParam);
+  rowP->addWidget(new QLabel("min_dist", this));
+  rowP->addWidget(m_minDist);
+  rowP->addStretch(1);
+  m_paramRow->setVisible(false);
+  outer->addWidget(m_paramRow);
+  for (auto* sb : {m_perplexity, m_minDist})
+    connect(sb, &QDoubleSpinBox::editingFinished, this, [this] {
+      m_lastProjectionKey.clear();
+      requestProjection();
+    });
+  connect(m_neighborsParam, &QSpinBox::editingFinished, this, [this] {
+    m_lastProjectionKey.clear();
+    requestProjection();
+  });
+
   auto* split = new QSplitter(Qt::Horizontal, this);
   m_canvas = new EmbeddingCanvas(split);
   m_neighbours = new NeighboursPanel(split);
@@ -192,7 +233,9 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
 
   connect(m_projector, &ProjectionController::projected, this, &EmbeddingExplorer::onProjected);
   connect(m_projection, &QComboBox::currentIndexChanged, this, [this](int i) {
-    m_customRow->setVisible(i == 1);
+    m_customRow->setVisible(i == 3);
+    m_paramRow->setVisible(i == 1 || i == 2);
+    m_lastProjectionKey.clear();
     requestProjection();
   });
   for (auto* e : {m_xFrom, m_xTo, m_yFrom, m_yTo}) connect(e, &QLineEdit::editingFinished, this, &EmbeddingExplorer::requestProjection);
@@ -310,7 +353,15 @@ std::vector<int> EmbeddingExplorer::idsMatching(const QString& text) const {
 void EmbeddingExplorer::requestProjection() {
   if (!m_current) return;
   ProjectionRequest req;
-  req.method = m_projection->currentIndex() == 1 ? "custom" : "pca";
+  static const char* methods[] = {"pca", "tsne", "umap", "custom"};
+  req.method = methods[std::clamp(m_projection->currentIndex(), 0, 3)];
+  req.perplexity = m_perplexity->value();
+  req.umapNeighbors = m_neighborsParam->value();
+  req.umapMinDist = m_minDist->value();
+  // Live updates continue from the layout on screen (same rows, same method).
+  if ((req.method == "tsne" || req.method == "umap") && m_lastProjectionKey.startsWith(req.method) &&
+      m_canvas->pointCount() > 0)
+    req.initialLayout = m_canvas->coords();
   req.dims = m_threeD->isChecked() ? 3 : 2;
   const auto excluded = excludedIds();
   const int n = int(m_current->table.rows());
@@ -328,7 +379,8 @@ void EmbeddingExplorer::requestProjection() {
     }
   }
   req.trust = m_trust->isChecked();
-  m_projector->request(m_current, req);
+  const bool restart = !m_lastProjectionKey.startsWith(req.method);
+  m_projector->request(m_current, req, restart);
 }
 
 void EmbeddingExplorer::onProjected(const ProjectionResult& r, const SnapshotPtr& s, const ProjectionRequest& req) {
@@ -340,7 +392,7 @@ void EmbeddingExplorer::onProjected(const ProjectionResult& r, const SnapshotPtr
   const QString key = req.method + QString::number(req.dims) + QString::number(req.rows.size());
   Matrix coords = r.coords;
   const bool sameRows = req.rows == m_canvas->ids();
-  if (sameRows && key == m_lastProjectionKey && req.method == "pca")
+  if (sameRows && key == m_lastProjectionKey && req.method != "custom")
     coords = alignProcrustes(coords, m_canvas->coords(), req.dims);
   m_lastProjectionKey = key;
   m_canvas->setPoints(req.rows, coords, sameRows);
@@ -351,8 +403,10 @@ void EmbeddingExplorer::onProjected(const ProjectionResult& r, const SnapshotPtr
   m_canvas->setPinnedIds(pinned);
   QStringList ex;
   for (double e : r.explained) ex << QString::number(100.0 * e, 'f', 1) + "%";
-  m_info->setText(req.method == "pca" ? QString("PCA, variance explained %1").arg(ex.join(" / "))
-                                      : QString("custom axes"));
+  m_info->setText(req.method == "pca"    ? QString("PCA, variance explained %1").arg(ex.join(" / "))
+                  : req.method == "tsne" ? QString("t-SNE, perplexity %1").arg(req.perplexity)
+                  : req.method == "umap" ? QString("UMAP, n_neighbors %1, min_dist %2").arg(req.umapNeighbors).arg(req.umapMinDist)
+                                         : QString("custom axes"));
   m_shownIds = req.rows;
   refreshAppearance();
   m_neighbours->setData(s, m_corpus, excludedIds());
@@ -559,7 +613,7 @@ QString EmbeddingExplorer::exportChart(const QString& path) {
   if (suffix == "png") {
     QImage img(size, QImage::Format_ARGB32_Premultiplied);
     QPainter p(&img);
-    m_canvas->render(p, size);
+    m_canvas->renderTo(p, size);
     p.end();
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly) || !img.save(&f, "PNG") || !f.commit()) return "Cannot write " + path;
@@ -573,7 +627,7 @@ QString EmbeddingExplorer::exportChart(const QString& path) {
     gen.setViewBox(QRect(QPoint(0, 0), size));
     gen.setTitle("Embedscope embedding view");
     QPainter p(&gen);
-    m_canvas->render(p, size);
+    m_canvas->renderTo(p, size);
     p.end();
     QFile::remove(path);
     if (!QFile::rename(tmp, path)) return "Cannot write " + path;
@@ -587,7 +641,7 @@ QString EmbeddingExplorer::exportChart(const QString& path) {
       pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
       pdf.setResolution(96);
       QPainter p(&pdf);
-      m_canvas->render(p, size);
+      m_canvas->renderTo(p, size);
     }
     QFile::remove(path);
     if (!QFile::rename(tmp, path)) return "Cannot write " + path;

@@ -13,6 +13,8 @@
 #include "ui/views/embedding_canvas.h"
 
 class QComboBox;
+class QDoubleSpinBox;
+class QSpinBox;
 class QCheckBox;
 class QLineEdit;
 class QLabel;
@@ -39,6 +41,8 @@ class EmbeddingExplorer : public QWidget {
   NeighboursPanel* neighbours() const { return m_neighbours; }
   SnapshotPtr currentSnapshot() const { return m_current; }
   int timelineSize() const { return int(m_timeline.size()); }
+  const std::vector<SnapshotPtr>& timeline() const { return m_timeline; }
+  CorpusPtr corpus() const { return m_corpus; }
   bool projecting() const { return m_projector->busy(); }
   int projectionsShown() const { return m_projectionsShown; }
 
@@ -93,6 +97,9 @@ class EmbeddingExplorer : public QWidget {
   QCheckBox *m_threeD, *m_includeSpecial, *m_trust, *m_regex, *m_live, *m_isolate;
   QLineEdit *m_search, *m_xFrom, *m_xTo, *m_yFrom, *m_yTo;
   QWidget* m_customRow;
+  QWidget* m_paramRow;
+  QDoubleSpinBox *m_perplexity, *m_minDist;
+  QSpinBox* m_neighborsParam;
   QLabel *m_searchCount, *m_timelineLabel, *m_info;
   QSlider* m_timelineSlider;
   QTimer* m_rotateTimer;

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <numeric>
 
+#include "engine/analysis/tsne.h"
+#include "engine/analysis/umap.h"
+
 namespace embedscope::ui {
 
 namespace {
@@ -54,7 +57,55 @@ ProjectionResult computeProjection(const Matrix& table, const ProjectionRequest&
     for (int k = 0; k < want; ++k) axes.col(k) = vecs.col(k);
     for (int k = 0; k < want; ++k) out.explained.push_back(vals(k) / total);
   }
-  const Eigen::MatrixXd proj = x * axes;
+  Eigen::MatrixXd proj = x * axes;
+  if (req.method == "tsne" || req.method == "umap") {
+    Matrix rows(n, d);
+    for (Eigen::Index i = 0; i < n; ++i) rows.row(i) = table.row(req.rows[size_t(i)]);
+    const int dims = req.dims >= 3 ? 3 : 2;
+    std::optional<Matrix> init;
+    if (req.initialLayout && req.initialLayout->rows() == n) init = Matrix(req.initialLayout->leftCols(dims));
+    analysis::RunControl control;
+    control.cancel = &req.cancel;
+    Result<Matrix> layout = Status::internal("no layout");
+    if (req.method == "tsne") {
+      analysis::TsneOptions o;
+      o.dims = dims;
+      o.perplexity = std::min(req.perplexity, std::max(2.0, double(n - 1) / 3.0));
+      o.iterations = req.tsneIterations;
+      o.seed = req.seed;
+      if (init) {
+        o.initialLayout = init;
+        o.exaggerationIterations = 0;  // continuing from the previous snapshot's layout
+        o.iterations = std::max(100, req.tsneIterations / 3);
+      } else {
+        o.exaggerationIterations = std::min(250, req.tsneIterations / 2);
+      }
+      auto r = analysis::tsne(rows, o, control);
+      if (r) layout = r->layout;
+      else layout = r.status();
+    } else {
+      analysis::UmapOptions o;
+      o.dims = dims;
+      o.nNeighbors = std::min<int>(req.umapNeighbors, int(n) - 1);
+      o.minDist = req.umapMinDist;
+      o.seed = req.seed;
+      if (init) {
+        o.initialLayout = init;
+        o.epochs = 100;
+      }
+      auto r = analysis::umap(rows, o, control);
+      if (r) layout = r->layout;
+      else layout = r.status();
+    }
+    if (!layout) {
+      out.error = layout.status().code() == StatusCode::Cancelled ? QString("cancelled")
+                                                                   : QString::fromStdString(layout.status().message());
+      return out;
+    }
+    proj = Eigen::MatrixXd::Zero(n, 3);
+    proj.leftCols(layout->cols()) = layout->cast<double>();
+    out.explained.clear();
+  }
   out.coords = proj.cast<float>();
   if (req.dims < 3) out.coords.col(2).setZero();
 

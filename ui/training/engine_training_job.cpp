@@ -1,0 +1,206 @@
+// The engine's session as a TrainingJob: buildRun (data, table, backend, task) and the Trainer,
+// whose pause / resume / step / cancel are already thread-safe direct calls.
+#include <chrono>
+#include <cmath>
+
+#include "engine/data/presets.h"
+#include "engine/session/run_builder.h"
+#include "engine/session/trainer.h"
+#include "ui/models/engine_bridge.h"
+#include "ui/training/training_job.h"
+
+namespace embedscope::ui {
+
+namespace {
+
+class EngineTrainingJob final : public TrainingJob {
+ public:
+  EngineTrainingJob(LayerSettings layer, TaskSettings task) : m_layerSettings(std::move(layer)), m_task(std::move(task)) {}
+
+  QString prepare() override {
+    auto layer = toLayerConfig(m_layerSettings);
+    if (!layer) return QString::fromStdString(layer.status().message());
+    auto opt = toOptimizerConfig(m_task.optimizer);
+    if (!opt) return QString::fromStdString(opt.status().message());
+    session::RunSpec spec;
+    spec.task = m_task.task.toStdString();
+    spec.preset = m_task.dataPath.isEmpty() ? m_task.preset.toStdString() : std::string();
+    spec.dataPath = m_task.dataPath.toStdString();
+    spec.layer = *layer;
+    spec.optimizer = *opt;
+    spec.batchSize = m_task.batchSize;
+    spec.epochs = 1;
+    spec.validationSplit = m_task.validationSplit;
+    spec.seed = m_task.seed;
+    spec.engine = toEngineChoice(m_task.engine);
+    spec.threads = 1;  // one thread: bit-reproducible, and the GUI thread keeps a core
+    if (spec.task == "classify" && layer->inputLength) spec.maxLength = *layer->inputLength;
+    auto run = session::buildRun(spec);
+    if (!run && spec.task == "classify" && run.status().message().find("input_dim") != std::string::npos) {
+      // The data's vocabulary is larger than the panel's input_dim: size the table from the data.
+      spec.layer.inputDim = 0;
+      run = session::buildRun(spec);
+      if (run) m_notes << QString("input_dim set to the vocabulary size, %1").arg(run->layer.inputDim);
+    }
+    if (!run) return QString::fromStdString(run.status().message());
+    m_run = std::move(run).value();
+    for (const auto& w : m_run.warnings) m_notes << QString::fromStdString(w);
+    const std::int64_t spe = std::max<std::int64_t>(1, m_run.task->stepsPerEpoch());
+    session::TrainerOptions o;
+    o.epochs = std::max<std::int64_t>(1, (m_task.maxSteps + spe - 1) / spe);
+    o.snapshotEvery = std::max(1, m_task.snapshotEvery);
+    m_maxSteps = o.epochs * spe;
+    m_trainer = std::make_unique<session::Trainer>(*m_run.backend, *m_run.task, o);
+    m_trainer->pause();  // the window starts a run paused; play / step steer it
+    if (Status s = m_trainer->prepare(); !s) return QString::fromStdString(s.message());
+    buildCorpus();
+    auto snap = std::make_shared<EmbeddingSnapshot>();
+    snap->table = m_run.initialTable;
+    snap->touched.assign(size_t(snap->table.rows()), 0);
+    m_initial = snap;
+    return {};
+  }
+
+  CorpusPtr corpus() const override { return m_corpus; }
+  SnapshotPtr initialSnapshot() const override { return m_initial; }
+  QString engineDescription() const override {
+    QString d = m_run.backend ? QString::fromStdString(m_run.backend->info().device) : QString("engine");
+    if (!m_run.engineReason.empty()) d += " - " + QString::fromStdString(m_run.engineReason);
+    if (!m_notes.isEmpty()) d += "; " + m_notes.join("; ");
+    return d;
+  }
+
+  void pause() override { if (m_trainer) m_trainer->pause(); }
+  void resume() override { if (m_trainer) m_trainer->resume(); }
+  void step() override { if (m_trainer) m_trainer->step(); }
+
+  QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CancelToken& cancel) override {
+    const QString metricName = QString::fromStdString(m_run.task->metricName());
+    const std::int64_t batch = m_task.batchSize;
+    std::int64_t lastStep = 0;
+    double lastSeconds = 0, rate = 0;
+    session::TrainerCallbacks cb;
+    cb.onProgress = [&](const session::TrainingProgress& p) {
+      TrainingProgress out;
+      out.step = p.globalStep;
+      out.maxSteps = m_maxSteps;
+      out.loss = p.loss;
+      out.metric = p.metric;
+      out.metricName = metricName;
+      const double dt = p.seconds - lastSeconds;
+      if (dt > 0 && p.globalStep > lastStep) {
+        const double r = double(p.globalStep - lastStep) / dt;
+        rate = rate <= 0 ? r : 0.7 * rate + 0.3 * r;
+      }
+      lastSeconds = p.seconds;
+      lastStep = p.globalStep;
+      out.stepsPerSecond = rate;
+      out.samplesPerSecond = rate * double(batch);
+      out.etaSeconds = rate > 0 ? double(m_maxSteps - p.globalStep) / rate : -1;
+      out.running = !p.paused;
+      out.paused = p.paused;
+      progress(out);
+    };
+    cb.onEpochEnd = [&](const session::EpochRecord& e) {
+      TrainingProgress out;
+      out.step = lastStep;
+      out.maxSteps = m_maxSteps;
+      out.loss = e.loss;
+      out.metric = e.metric;
+      out.metricName = metricName;
+      out.hasValidation = e.valLoss.has_value();
+      out.valLoss = e.valLoss.value_or(0.0);
+      out.valMetric = e.valMetric.value_or(0.0);
+      out.stepsPerSecond = rate;
+      out.samplesPerSecond = rate * double(batch);
+      out.running = true;
+      progress(out);
+    };
+    cb.onSnapshot = [&](std::shared_ptr<const session::Snapshot> s) {
+      auto snap = std::make_shared<EmbeddingSnapshot>();
+      snap->step = s->globalStep;
+      snap->loss = s->loss;
+      snap->table = s->table;
+      snap->touched.assign(size_t(s->table.rows()), 0);
+      for (auto r : s->rowsTouched)
+        if (r >= 0 && size_t(r) < snap->touched.size()) snap->touched[size_t(r)] = 1;
+      snapshot(snap);
+    };
+    const session::FitResult r = m_trainer->fit(cb, cancel);
+    if (r.cancelled()) return {};
+    if (!r.status) return QString::fromStdString(r.status.message());
+    Matrix table;
+    if (m_run.backend->readTable(table)) {
+      auto snap = std::make_shared<EmbeddingSnapshot>();
+      snap->step = r.globalStep;
+      snap->table = std::move(table);
+      snap->touched.assign(size_t(snap->table.rows()), 0);
+      snapshot(snap);
+    }
+    TrainingProgress done;
+    done.step = r.globalStep;
+    done.maxSteps = m_maxSteps;
+    done.metricName = metricName;
+    if (!r.epochs.empty()) {
+      done.loss = r.epochs.back().loss;
+      done.metric = r.epochs.back().metric;
+    }
+    done.finished = true;
+    progress(done);
+    return {};
+  }
+
+ private:
+  void buildCorpus() {
+    auto c = std::make_shared<CorpusInfo>();
+    const auto rows = m_run.layer.inputDim;
+    c->frequency.assign(size_t(rows), 0);
+    c->cluster.assign(size_t(rows), -1);
+    if (m_run.vocabulary) {
+      const auto& v = *m_run.vocabulary;
+      for (std::int64_t i = 0; i < rows; ++i) {
+        c->tokens << (i < v.size() ? QString::fromStdString(v.token(std::int32_t(i))) : QString("#%1").arg(i));
+        if (i < v.size()) c->frequency[size_t(i)] = v.frequency(std::int32_t(i));
+      }
+      if (m_task.preset == "sentiment" && m_task.dataPath.isEmpty()) {
+        c->clusterNames << "negative" << "positive";
+        for (int polarity = 0; polarity < 2; ++polarity)
+          for (const auto& w : data::sentimentWords(polarity)) {
+            const auto id = v.idOf(w);
+            if (id >= 0 && id < rows) c->cluster[size_t(id)] = polarity;
+          }
+      }
+    } else {
+      for (std::int64_t i = 0; i < rows; ++i) c->tokens << QString::number(i);
+    }
+    QStringList kind;
+    for (std::int64_t i = 0; i < rows; ++i)
+      kind << (i == 0 ? "padding" : i == 1 && m_run.vocabulary ? "OOV" : c->cluster[size_t(i)] >= 0 ? c->clusterNames.value(c->cluster[size_t(i)]) : "neutral");
+    c->metadataColumns << "kind";
+    c->metadata = {kind};
+    c->description = QString("%1 on %2: %3 rows x %4, %5 examples")
+                         .arg(m_task.task, m_task.dataPath.isEmpty() ? "preset " + m_task.preset : m_task.dataPath)
+                         .arg(rows)
+                         .arg(m_run.layer.outputDim)
+                         .arg(m_run.examples);
+    m_corpus = c;
+  }
+
+  LayerSettings m_layerSettings;
+  TaskSettings m_task;
+  session::Run m_run;
+  std::unique_ptr<session::Trainer> m_trainer;
+  std::int64_t m_maxSteps = 0;
+  CorpusPtr m_corpus;
+  SnapshotPtr m_initial;
+  QStringList m_notes;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainingJob> makeTrainingJob(const LayerSettings& layer, const TaskSettings& task) {
+  if (task.preset == "planted-clusters" && task.dataPath.isEmpty()) return nullptr;  // the built-in trainer
+  return std::make_unique<EngineTrainingJob>(layer, task);
+}
+
+}  // namespace embedscope::ui
