@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QLineEdit>
 #include <QCommandLineParser>
 #include <QTabWidget>
 #include <QTimer>
@@ -64,7 +65,8 @@ int runExplorer(int argc, char** argv) {
     const int id = parser.value("neighbours").toInt();
     const bool wantN = parser.isSet("neighbours");
     QObject::connect(window.explorer(), &EmbeddingExplorer::projected, &window, [&window, text, id, wantN] {
-      if (!text.isEmpty()) window.explorer()->search(text, false);
+      if (auto* f = window.explorer()->findChild<QLineEdit*>("searchField"); f && !text.isEmpty() && f->text() != text)
+        f->setText(text);
       if (wantN) window.explorer()->openNeighbours(id);
     });
   }

@@ -12,6 +12,7 @@
 #include "ui/controllers/training_controller.h"
 #include "ui/explorer_app.h"
 #include "ui/main_window.h"
+#include "ui/panels/task_panel.h"
 #include "ui/panels/training_panel.h"
 #include "ui/views/embedding_explorer.h"
 
@@ -31,6 +32,10 @@ class TestTraining : public QObject {
     MainWindow w;
     w.show();
     w.openDemo(0);
+    // A budget the run cannot exhaust while the test clicks, however fast the machine.
+    TaskSettings t = w.taskPanel()->settings();
+    t.maxSteps = 10000000;
+    w.taskPanel()->editSettings(t, "steps");
     TrainingController* c = w.trainingController();
     auto* play = w.findChild<QPushButton*>("playButton");
     QVERIFY(play && play->isEnabled());
@@ -94,8 +99,9 @@ class TestTraining : public QObject {
     CorpusPtr corpus;
     connect(c, &TrainingController::corpusReady, this, [&](const CorpusPtr& p, const QString&) { corpus = p; });
     QTest::mouseClick(w.findChild<QPushButton*>("step100Button"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(corpus != nullptr || c->state() == State::Idle, 30000);
+    QVERIFY2(corpus, qPrintable(w.findChild<QLabel*>("trainingStatus")->text()));
     QTRY_VERIFY_WITH_TIMEOUT(c->step() == 100 && c->state() == State::Paused, 30000);
-    QVERIFY(corpus);
     QVERIFY(corpus->tokens.contains("good"));
     QVERIFY(w.trainingPanel()->curvePoints() >= 1);
     QTRY_VERIFY(w.explorer()->timelineSize() >= 2);

@@ -49,10 +49,10 @@ int runUiBenchmark(int argc, char** argv) {
     EmbeddingCanvas canvas;
     canvas.resize(1600, 1000);
     Matrix coords(points, 3);
-    std::vector<int> ids(size_t(points));
-    std::vector<QRgb> colors(size_t(points));
+    std::vector<int> ids(static_cast<size_t>(points));
+    std::vector<QRgb> colors(static_cast<size_t>(points));
     QStringList labels;
-    std::vector<float> prio(size_t(points));
+    std::vector<float> prio(static_cast<size_t>(points));
     Rng rng(7);
     for (int i = 0; i < points; ++i) {
       ids[size_t(i)] = i;
@@ -72,7 +72,7 @@ int runUiBenchmark(int argc, char** argv) {
       canvas.invalidate();
       QElapsedTimer t;
       t.start();
-      canvas.render(target);  // QWidget::render: paintEvent into an image, raster and overlay
+      canvas.render(&target);  // QWidget::render: paintEvent into an image, raster and overlay
       const double ms = double(t.nsecsElapsed()) / 1e6;
       if (f > 0) frames.push_back(ms);  // the first frame warms caches and fonts
     }

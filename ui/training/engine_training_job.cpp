@@ -2,6 +2,7 @@
 // whose pause / resume / step / cancel are already thread-safe direct calls.
 #include <chrono>
 #include <cmath>
+#include <mutex>
 
 #include "engine/data/presets.h"
 #include "engine/session/run_builder.h"
@@ -70,9 +71,22 @@ class EngineTrainingJob final : public TrainingJob {
     return d;
   }
 
-  void pause() override { if (m_trainer) m_trainer->pause(); }
-  void resume() override { if (m_trainer) m_trainer->resume(); }
-  void step() override { if (m_trainer) m_trainer->step(); }
+  // The GUI may steer before the worker has built the Trainer: remember, and apply in fit().
+  void pause() override {
+    std::lock_guard<std::mutex> lock(m_control);
+    m_wantRunning = false;
+    if (m_live) m_trainer->pause();
+  }
+  void resume() override {
+    std::lock_guard<std::mutex> lock(m_control);
+    m_wantRunning = true;
+    if (m_live) m_trainer->resume();
+  }
+  void step() override {
+    std::lock_guard<std::mutex> lock(m_control);
+    if (m_live) m_trainer->step();
+    else ++m_pendingSteps;
+  }
 
   QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CancelToken& cancel) override {
     const QString metricName = QString::fromStdString(m_run.task->metricName());
@@ -126,6 +140,12 @@ class EngineTrainingJob final : public TrainingJob {
         if (r >= 0 && size_t(r) < snap->touched.size()) snap->touched[size_t(r)] = 1;
       snapshot(snap);
     };
+    {
+      std::lock_guard<std::mutex> lock(m_control);
+      m_live = true;
+      if (m_wantRunning) m_trainer->resume();
+      for (; m_pendingSteps > 0; --m_pendingSteps) m_trainer->step();
+    }
     const session::FitResult r = m_trainer->fit(cb, cancel);
     if (r.cancelled()) return {};
     if (!r.status) return QString::fromStdString(r.status.message());
@@ -194,6 +214,9 @@ class EngineTrainingJob final : public TrainingJob {
   CorpusPtr m_corpus;
   SnapshotPtr m_initial;
   QStringList m_notes;
+  std::mutex m_control;
+  bool m_live = false, m_wantRunning = false;
+  int m_pendingSteps = 0;
 };
 
 }  // namespace

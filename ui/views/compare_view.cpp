@@ -30,8 +30,8 @@ std::vector<std::vector<int>> knnCosine(const Matrix& t, const std::vector<int>&
     if (nn > 0) u.row(i) /= nn;
   }
   const Eigen::MatrixXf sim = u * u.transpose();
-  std::vector<std::vector<int>> out(size_t(n));
-  std::vector<int> idx(size_t(n));
+  std::vector<std::vector<int>> out(static_cast<size_t>(n));
+  std::vector<int> idx(static_cast<size_t>(n));
   const int kk = std::min<int>(k, int(n) - 1);
   for (Eigen::Index i = 0; i < n; ++i) {
     std::iota(idx.begin(), idx.end(), 0);

@@ -200,6 +200,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   split->addWidget(m_neighbours);
   split->setStretchFactor(0, 4);
   split->setStretchFactor(1, 1);
+  m_neighbours->setMinimumWidth(260);
   outer->addWidget(split, 1);
 
   auto* row4 = new QHBoxLayout;
@@ -379,7 +380,10 @@ void EmbeddingExplorer::requestProjection() {
     }
   }
   req.trust = m_trust->isChecked();
-  const bool restart = !m_lastProjectionKey.startsWith(req.method);
+  // A changed method or parameter cancels the job in flight; a new snapshot for the same view waits.
+  const QString wanted = QString("%1/%2/%3/%4/%5").arg(req.method).arg(req.dims).arg(req.perplexity).arg(req.umapNeighbors).arg(req.umapMinDist);
+  const bool restart = wanted != m_lastRequestedKey;
+  m_lastRequestedKey = wanted;
   m_projector->request(m_current, req, restart);
 }
 
@@ -441,10 +445,11 @@ void EmbeddingExplorer::refreshAppearance() {
     std::vector<QString> v(n);
     for (size_t i = 0; i < n; ++i) {
       const int c = size_t(m_shownIds[i]) < m_corpus->cluster.size() ? m_corpus->cluster[size_t(m_shownIds[i])] : -1;
-      v[i] = c < 0 ? "special" : QString("class %1").arg(c);
+      v[i] = c >= 0 ? m_corpus->clusterNames.value(c, QString("class %1").arg(c))
+                    : m_shownIds[i] < 2 ? QString("padding / OOV") : QString("no class");
     }
     categorical(v);
-    title = "planted class";
+    title = m_corpus->clusterNames.isEmpty() ? "planted class" : "class";
   } else if (mode.startsWith("metadata: ") && m_corpus) {
     const int col = int(m_corpus->metadataColumns.indexOf(mode.mid(10)));
     std::vector<QString> v(n);

@@ -109,6 +109,7 @@ class EmbeddingExplorer : public QWidget {
   int m_projectionsShown = 0;
   QList<Bookmark> m_bookmarks;
   QString m_lastProjectionKey;
+  QString m_lastRequestedKey;
 };
 
 }  // namespace embedscope::ui
