@@ -1,6 +1,7 @@
 // Mask view: the grid is the batch, the mask row is ids != 0, and toggling mask_zero re-runs the
 // batch so the pooled vectors shown are exactly the engine's masked GlobalAveragePooling1D.
 #include <QCheckBox>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QtTest>

@@ -1,7 +1,7 @@
 // Renders each inspector view with a preset and checks the picture is a real one (not blank).
 // With EMBEDSCOPE_SCREENSHOT_DIR set it also saves them as the docs' screenshots:
-//   xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb EMBEDSCOPE_SCREENSHOT_DIR=docs \
-//     build/tests/ui_test_inspect_screenshots
+//   xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb EMBEDSCOPE_SCREENSHOT_DIR=docs
+//   build/tests/ui_test_inspect_screenshots
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -77,6 +77,11 @@ class TestInspectScreenshots : public QObject {
     m_views.step->showStage(StepView::Update);
     check(m_views.step, "inspect-step-classroom.png");
   }
+  void matrix() {
+    // A bigger table so the heatmap has rows to show: 40 more steps, dense Adam.
+    for (int i = 0; i < 40; ++i) QVERIFY(m_views.step->nextStep().isOk());
+    check(m_views.matrix, "inspect-matrix.png");
+  }
   void mask() {
     // Show the change mask_zero makes: run masked, then without the mask.
     m_views.mask->setMaskZero(true);
@@ -89,11 +94,6 @@ class TestInspectScreenshots : public QObject {
       if (b.id(e, b.length - 1) == 0) break;
     m_views.mask->setSelectedExample(e < b.batch ? e : 0);
     check(m_views.mask, "inspect-mask.png");
-  }
-  void matrix() {
-    // A bigger table so the heatmap has rows to show: 40 more steps, dense Adam.
-    for (int i = 0; i < 40; ++i) QVERIFY(m_views.step->nextStep().isOk());
-    check(m_views.matrix, "inspect-matrix.png");
   }
   void memory() {
     WhatIf w;

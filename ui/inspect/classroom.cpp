@@ -1,6 +1,7 @@
 #include "ui/inspect/classroom.h"
 
 #include <QEvent>
+#include <QLabel>
 #include <QWidget>
 #include <algorithm>
 
@@ -37,6 +38,13 @@ QStringList ClassroomLock::apply(QWidget* root, const ClassroomSettings& setting
     w->hide();
     w->installEventFilter(this);
     m_hidden.emplace_back(w);
+    // The form's label for it goes too, or the lesson shows a caption with nothing beside it.
+    for (QLabel* label : root->findChildren<QLabel*>())
+      if (label->buddy() == w) {
+        label->hide();
+        label->installEventFilter(this);
+        m_hidden.emplace_back(label);
+      }
   }
   return missing;
 }

@@ -111,7 +111,7 @@ void HeatmapWidget::setRowsPerLine(int rows) {
 void HeatmapWidget::fitColumns() {
   if (!m_fitColumns || !m_matrix || m_matrix->cols() == 0) return;
   int room = viewport()->width() - kGutter - static_cast<int>(m_strips.size()) * (kStripWidth + 4) - 12;
-  m_columnPixels = std::clamp(room / static_cast<int>(m_matrix->cols()), 1, 40);
+  m_columnPixels = std::clamp(room / static_cast<int>(m_matrix->cols()), 1, 96);
 }
 
 void HeatmapWidget::setColumnPixels(int pixels) {

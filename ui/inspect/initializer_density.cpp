@@ -41,11 +41,11 @@ Result<InitializerDensity> initializerDensity(const InitializerSpec& spec, std::
   }
   if (spec.name == "random_normal") {
     double m = spec.number("mean", 0), sd = spec.number("stddev", 0.05);
-    return normal(QStringLiteral("%1: N(%2, %3²)").arg(cls).arg(m).arg(sd), m, sd);
+    return normal(QStringLiteral("%1: N(mean %2, stddev %3)").arg(cls).arg(m).arg(sd), m, sd);
   }
   if (spec.name == "truncated_normal") {
     double m = spec.number("mean", 0), sd = spec.number("stddev", 0.05);
-    return truncated(QStringLiteral("%1: N(%2, %3²) cut at ±2σ").arg(cls).arg(m).arg(sd), m, sd);
+    return truncated(QStringLiteral("%1: N(mean %2, stddev %3) cut at ±2σ").arg(cls).arg(m).arg(sd), m, sd);
   }
   Result<VarianceScalingResolved> vs = resolveVarianceScaling(spec, rows, cols);
   if (!vs.isOk())
@@ -56,7 +56,7 @@ Result<InitializerDensity> initializerDensity(const InitializerSpec& spec, std::
   if (vs->distribution == "truncated_normal")
     return truncated(QStringLiteral("%1: σ = sqrt(%2)/0.8796, cut at ±2σ").arg(cls).arg(vs->scale, 0, 'g', 4), 0.0,
                      vs->stddev);
-  return normal(QStringLiteral("%1: N(0, %2)").arg(cls).arg(vs->scale, 0, 'g', 4), 0.0, vs->stddev);
+  return normal(QStringLiteral("%1: N(0, variance %2)").arg(cls).arg(vs->scale, 0, 'g', 4), 0.0, vs->stddev);
 }
 
 }  // namespace embedscope::ui::inspect

@@ -150,6 +150,7 @@ Status InspectModel::build(const StepSetup& setup, compute::EngineChoice engine)
 TokenBatch InspectModel::presetBatch(std::int64_t first, std::int64_t count) const {
   TokenBatch b;
   b.vocabulary = m_data.vocabulary;
+  b.classNames = m_data.classNames;
   b.length = static_cast<int>(m_data.ids.length);
   for (std::int64_t e = first; e < first + count && e < m_data.ids.rows; ++e) {
     b.ids.insert(b.ids.end(), m_data.ids.row(e), m_data.ids.row(e) + m_data.ids.length);
@@ -200,6 +201,7 @@ Result<StepRecord> InspectModel::next() {
   r.learningRate = m_setup.learningRate;
   r.lossName = "sparse_categorical_crossentropy";
   r.batch.vocabulary = m_data.vocabulary;
+  r.batch.classNames = m_data.classNames;
   r.batch.length = static_cast<int>(m_data.ids.length);
   std::vector<std::int64_t> labels;
   for (std::int64_t e : examples) {

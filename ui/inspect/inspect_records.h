@@ -21,6 +21,11 @@ struct TokenBatch {
   std::vector<std::int64_t> ids;         // batch * length
   std::vector<std::string> vocabulary;   // id -> token; may be empty (then ids only)
   std::vector<int> labels;               // one per example; may be empty
+  std::vector<std::string> classNames;   // class index -> name; may be empty
+  QString className(int c) const {
+    if (c >= 0 && c < static_cast<int>(classNames.size())) return QString::fromStdString(classNames[static_cast<size_t>(c)]);
+    return QString::number(c);
+  }
 
   std::int64_t id(int b, int t) const { return ids[static_cast<size_t>(b) * length + t]; }
   QString token(std::int64_t id) const {

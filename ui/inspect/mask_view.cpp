@@ -257,12 +257,12 @@ void MaskView::refreshPooling() {
   auto describe = [&](const PooledRun& run) {
     int cls = run.predicted[static_cast<size_t>(e)];
     double p = cls >= 0 ? run.probabilities(e, cls) : std::nan("");
-    return tr("class <b>%1</b> (p = %2)").arg(cls).arg(num(p, 4));
+    return tr("<b>%1</b> (p = %2)").arg(m_batch.className(cls)).arg(num(p, 4));
   };
   QString text = tr("Prediction with mask_zero=%1: %2").arg(r.maskZero ? "True" : "False").arg(describe(r));
   if (showPrev)
     text += tr("; with mask_zero=%1 it was %2").arg(m_previous->maskZero ? "True" : "False").arg(describe(*m_previous));
-  if (!m_batch.labels.empty()) text += tr(". Label: %1").arg(m_batch.labels[static_cast<size_t>(e)]);
+  if (!m_batch.labels.empty()) text += tr(". Label: <b>%1</b>").arg(m_batch.className(m_batch.labels[static_cast<size_t>(e)]));
   m_prediction->setText(text);
 }
 

@@ -81,6 +81,8 @@ MatrixView::MatrixView(QWidget* parent) : QWidget(parent) {
   m_histogram->yAxis->setLabel(tr("density"));
   m_histogram->legend->setVisible(true);
   m_histogram->legend->setFont(QFont(font().family(), 8));
+  m_histogram->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+  m_histogram->legend->setBrush(QColor(255, 255, 255, 200));
 
   auto* zoomRow = new QHBoxLayout;
   zoomRow->addWidget(new QLabel(tr("Zoom"), this));

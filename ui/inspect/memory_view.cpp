@@ -1,5 +1,7 @@
 #include "ui/inspect/memory_view.h"
 
+#include <qcustomplot.h>
+
 #include <QComboBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -45,6 +47,9 @@ MemoryBars::MemoryBars(QWidget* parent) : QWidget(parent) {
 
 void MemoryBars::setPlan(const PlanRecord* plan) {
   m_plan = plan;
+  // One fixed-height band per heap plus the legend: the table below gets the rest of the room.
+  const int heaps = plan ? std::max<int>(1, static_cast<int>(plan->heaps.size())) : 1;
+  setFixedHeight(16 + heaps * 64 + 60);
   update();
 }
 
@@ -71,7 +76,7 @@ void MemoryBars::paintEvent(QPaintEvent*) {
   const int n = static_cast<int>(plan.heaps.size());
   if (n == 0) return;
   const int left = 150, right = 24, top = 8;
-  const int rowH = std::max(40, (height() - top - 40) / n);
+  const int rowH = 64;
   const int barH = std::min(34, rowH - 18);
   const int width = std::max(50, this->width() - left - right);
   QFontMetrics fm(font());
@@ -136,16 +141,18 @@ void MemoryBars::paintEvent(QPaintEvent*) {
     p.drawText(QRect(left, y + barH + 1, width, 16), Qt::AlignRight | Qt::AlignVCenter, caption);
   }
   // Legend.
-  int lx = left, ly = height() - 22;
+  int lx = left, ly = top + n * rowH;
   QStringList seen;
   for (const auto& a : plan.allocations) {
     if (seen.contains(a.name)) continue;
     seen << a.name;
+    if (lx + 24 + fm.horizontalAdvance(a.name) > this->width() - right) lx = left, ly += 20;  // wrap
     p.fillRect(QRect(lx, ly + 4, 12, 12), colourFor(a.name));
     p.setPen(palette().text().color());
     p.drawText(QPoint(lx + 16, ly + 15), a.name);
     lx += 24 + fm.horizontalAdvance(a.name);
   }
+  if (lx + 80 > this->width() - right) lx = left, ly += 20;
   p.setPen(QPen(QColor(200, 0, 0), 2, Qt::DashLine));
   p.drawLine(lx, ly + 10, lx + 14, ly + 10);
   p.setPen(palette().text().color());
@@ -220,8 +227,25 @@ MemoryView::MemoryView(QWidget* parent) : QWidget(parent) {
   side->addWidget(m_measuredLabel);
   side->addStretch(1);
   auto* main = new QVBoxLayout;
-  main->addWidget(m_bars, 3);
-  main->addWidget(m_table, 2);
+  m_curve = new QCustomPlot(this);
+  m_curve->setObjectName("memoryFitCurve");
+  m_curve->setMinimumHeight(200);
+  m_curve->xAxis->setLabel(tr("input_dim"));
+  m_curve->yAxis->setLabel(tr("bytes planned on the table's heap"));
+  m_curve->xAxis->setScaleType(QCPAxis::stLogarithmic);
+  m_curve->yAxis->setScaleType(QCPAxis::stLogarithmic);
+  m_curve->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+  m_curve->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+  m_curve->xAxis->setNumberFormat("eb");
+  m_curve->xAxis->setNumberPrecision(0);
+  m_curve->yAxis->setNumberFormat("eb");
+  m_curve->yAxis->setNumberPrecision(0);
+  m_curve->legend->setVisible(true);
+  m_curve->legend->setFont(QFont(font().family(), 8));
+  m_curve->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+  main->addWidget(m_bars);
+  main->addWidget(m_table, 1);
+  main->addWidget(m_curve, 1);
   auto* layout = new QHBoxLayout(this);
   layout->addLayout(side, 1);
   layout->addLayout(main, 3);
@@ -272,13 +296,16 @@ void MemoryView::setMeasuredUse(const std::vector<std::optional<std::uint64_t>>&
   replan();
 }
 
+// The CPU engine's plan says "cpu" when it fits system RAM; a device plan says "device".
+bool fitsWherePlanned(const PlanRecord& r) { return r.fits && (r.decision == "device" || r.engine == "cpu"); }
+
 std::int64_t MemoryView::searchFitLimit(const WhatIf& base) const {
   // The planner is arithmetic, so a bisection over input_dim costs microseconds per probe.
   auto fits = [&](std::int64_t v) {
     WhatIf w = base;
     w.inputDim = v;
     Result<PlanRecord> r = m_planner(w);
-    return r.isOk() && r->fits && r->decision == "device";
+    return r.isOk() && fitsWherePlanned(*r);
   };
   const std::int64_t maxTry = 2'000'000'000;
   if (!fits(1)) return 0;
@@ -314,20 +341,22 @@ void MemoryView::replan() {
   m_bars->setPlan(&*m_plan);
   m_device->setText(tr("Device: %1 (%2), engine %3").arg(m_plan->deviceName, m_plan->deviceType, m_plan->engine));
   QString verdict;
-  if (m_plan->fits && m_plan->decision == "device")
-    verdict = tr("<b style='color:#1a7f37'>Fits</b> on the device: %1 in all.").arg(formatBytes(m_plan->totalBytes));
+  if (fitsWherePlanned(*m_plan))
+    verdict = m_plan->engine == "cpu"
+                  ? tr("<b style='color:#1a7f37'>Fits</b> in system RAM (CPU engine): %1 in all.").arg(formatBytes(m_plan->totalBytes))
+                  : tr("<b style='color:#1a7f37'>Fits</b> on the device: %1 in all.").arg(formatBytes(m_plan->totalBytes));
   else if (m_plan->decision == "host-visible")
     verdict = tr("<b style='color:#b35900'>Does not fit the device budget</b>: the table goes to host-visible "
                  "memory (slower, but it trains). %1")
                   .arg(formatBytes(m_plan->totalBytes));
-  else if (m_plan->decision == "cpu")
+  else if (m_plan->decision == "cpu" && m_plan->engine != "cpu")
     verdict = tr("<b style='color:#b35900'>Runs on the CPU engine</b>, as the Keras docs advise for tables too "
                  "large for the accelerator: %1.")
                   .arg(formatBytes(m_plan->totalBytes));
   else
     verdict = tr("<b style='color:#b00020'>Does not fit</b>: %1.").arg(formatBytes(m_plan->totalBytes));
   if (!m_plan->reason.isEmpty()) verdict += "<br>" + m_plan->reason.toHtmlEscaped();
-  if (m_plan->devicesNeeded > 1)
+  if (m_plan->devicesNeeded > 1 && !m_plan->reason.contains("devices"))
     verdict += tr("<br>A row-sharded run would need %1 such devices.").arg(m_plan->devicesNeeded);
   m_decision->setText(verdict);
 
@@ -348,7 +377,57 @@ void MemoryView::replan() {
   m_measuredLabel->setText(tr("Measured use: ") + measured.join("; ") +
                            (anyUnknown && m_measured.empty() ? tr(" (shown while training)") : QString()));
   refreshTable();
+  refreshCurve(w);
   emit replanned();
+}
+
+void MemoryView::refreshCurve(const WhatIf& base) {
+  // Bytes on the table's heap against input_dim, from the planner itself, with the budget: the
+  // crossing is where the run stops fitting (log-spaced probes; each is arithmetic only).
+  m_curve->clearGraphs();
+  m_curve->clearItems();
+  if (!m_plan || m_plan->heaps.empty()) return;
+  int heap = 0;
+  for (const auto& a : m_plan->allocations)
+    if (a.name == "table") heap = a.heap;
+  QVector<double> xs, ys;
+  double budget = 0;
+  for (int i = 0; i <= 48; ++i) {
+    WhatIf w = base;
+    w.inputDim = static_cast<std::int64_t>(std::llround(std::pow(10.0, 2.0 + 7.3 * i / 48.0)));
+    Result<PlanRecord> r = m_planner(w);
+    if (!r.isOk()) continue;
+    std::uint64_t onHeap = 0;
+    for (const auto& a : r->allocations)
+      if (a.heap == heap) onHeap += a.bytes;
+    for (const auto& h : r->heaps)
+      if (h.index == heap) budget = static_cast<double>(h.budget);
+    xs << static_cast<double>(w.inputDim);
+    ys << static_cast<double>(onHeap);
+  }
+  if (xs.isEmpty()) return;
+  QCPGraph* g = m_curve->addGraph();
+  g->setName(tr("%1, output_dim %2, %3 %4").arg(base.engine).arg(base.outputDim).arg(base.optimizer, base.lazy ? "lazy" : "dense"));
+  g->setData(xs, ys);
+  g->setPen(QPen(QColor(31, 119, 180), 2));
+  QCPGraph* b = m_curve->addGraph();
+  b->setName(tr("budget of heap %1").arg(heap));
+  b->setData({xs.front(), xs.back()}, {budget, budget});
+  b->setPen(QPen(QColor(200, 0, 0), 2, Qt::DashLine));
+  auto* now = new QCPItemStraightLine(m_curve);
+  now->point1->setCoords(static_cast<double>(base.inputDim), 1);
+  now->point2->setCoords(static_cast<double>(base.inputDim), 2);
+  now->setPen(QPen(QColor(90, 90, 90), 1, Qt::DotLine));
+  if (m_fitLimit > 0) {
+    auto* limit = new QCPItemText(m_curve);
+    limit->position->setCoords(static_cast<double>(m_fitLimit), budget);
+    limit->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+    limit->setText(tr("stops fitting: %1 rows ").arg(QLocale(QLocale::English).toString(static_cast<qlonglong>(m_fitLimit))));
+    limit->setColor(QColor(200, 0, 0));
+  }
+  m_curve->rescaleAxes();
+  m_curve->yAxis->setRange(std::max(1.0, m_curve->yAxis->range().lower / 2), std::max(budget, m_curve->yAxis->range().upper) * 2);
+  m_curve->replot();
 }
 
 void MemoryView::refreshTable() {

@@ -11,6 +11,7 @@
 #include "ui/inspect/inspect_records.h"
 
 class QComboBox;
+class QCustomPlot;
 class QLabel;
 class QSpinBox;
 class QTableWidget;
@@ -69,6 +70,7 @@ class MemoryView : public QWidget {
  private:
   void replan();
   void refreshTable();
+  void refreshCurve(const WhatIf& base);
   std::int64_t searchFitLimit(const WhatIf& w) const;
 
   Planner m_planner;
@@ -86,11 +88,15 @@ class MemoryView : public QWidget {
   QSpinBox* m_batchSize = nullptr;
   MemoryBars* m_bars = nullptr;
   QTableWidget* m_table = nullptr;
+  QCustomPlot* m_curve = nullptr;
   QLabel* m_device = nullptr;
   QLabel* m_decision = nullptr;
   QLabel* m_limit = nullptr;
   QLabel* m_measuredLabel = nullptr;
 };
+
+// Whether the plan fits where it is planned (the device, or system RAM for the CPU engine).
+bool fitsWherePlanned(const PlanRecord& plan);
 
 // "512,000,000 B (488.3 MiB)": bytes exactly, with a readable size beside them.
 QString formatBytes(std::uint64_t bytes);

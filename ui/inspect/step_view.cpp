@@ -117,6 +117,7 @@ StepView::StepView(QWidget* parent) : QWidget(parent) {
   m_lessonTitle = new QLabel(this);
   m_lessonTitle->setObjectName("stepLessonTitle");
   m_lessonTitle->setStyleSheet("font-weight: bold; font-size: 14pt");
+  m_lessonTitle->setWordWrap(true);
   m_lessonTitle->hide();
   m_lessonNotes = new QLabel(this);
   m_lessonNotes->setObjectName("stepLessonNotes");
@@ -371,7 +372,7 @@ void StepView::fillOutput(const StepRecord& r) {
   m_table->setHorizontalHeaderLabels(cols);
   QStringList rows;
   for (int e = 0; e < b.batch; ++e)
-    for (int t = 0; t < b.length; ++t) rows << QStringLiteral("[%1, %2]").arg(e).arg(t);
+    for (int t = 0; t < b.length; ++t) rows << QStringLiteral("[%1, %2] %3").arg(e).arg(t).arg(b.token(b.id(e, t)));
   m_table->setVerticalHeaderLabels(rows);
   for (int p = 0; p < b.batch * b.length; ++p) {
     bool valid = r.mask[static_cast<size_t>(p)] != 0;
