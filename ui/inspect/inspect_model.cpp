@@ -1,5 +1,7 @@
 #include "ui/inspect/inspect_model.h"
 
+#include "engine/compute/vulkan/vulkan_backend.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -121,6 +123,7 @@ Status InspectModel::build(const StepSetup& setup, compute::EngineChoice engine)
   bs.layer = m_layer;
   bs.table = m_initialTable;
   bs.optimizer = opt.value();
+  compute::registerVulkanFactory();  // idempotent: the Vulkan engine is always on offer here
   Result<compute::CreatedBackend> created = compute::createBackend(engine, std::move(bs));
   if (!created.isOk()) return created.status();
   m_backend = std::move(created->backend);

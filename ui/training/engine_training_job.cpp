@@ -4,6 +4,7 @@
 #include <cmath>
 #include <mutex>
 
+#include "engine/compute/vulkan/vulkan_backend.h"
 #include "engine/data/presets.h"
 #include "engine/session/run_builder.h"
 #include "engine/session/trainer.h"
@@ -36,6 +37,7 @@ class EngineTrainingJob final : public TrainingJob {
     spec.engine = toEngineChoice(m_task.engine);
     spec.threads = 1;  // one thread: bit-reproducible, and the GUI thread keeps a core
     if (spec.task == "classify" && layer->inputLength) spec.maxLength = *layer->inputLength;
+    compute::registerVulkanFactory();  // idempotent: the Vulkan engine is always on offer here
     auto run = session::buildRun(spec);
     if (!run && spec.task == "classify" && run.status().message().find("input_dim") != std::string::npos) {
       // The data's vocabulary is larger than the panel's input_dim: size the table from the data.
