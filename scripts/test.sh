@@ -28,6 +28,12 @@ if [ "${EMBEDSCOPE_SKIP_SANITIZERS:-0}" != 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export LSAN_OPTIONS=suppressions=$here/scripts/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  ctest --test-dir "$here/build-asan" --output-on-failure -j "$jobs" -L 'engine|cli|fuzz|vulkan' -LE slow
+  ctest --test-dir "$here/build-asan" --output-on-failure -j "$jobs" -L 'engine|fuzz' -LE slow
+  # Leak checking is off where Vulkan is touched (vulkan tests, and cli ones: `auto` enumerates
+  # devices). Mesa's lavapipe ICD is dlclose()d by the loader at vkDestroyInstance, so its
+  # process-lifetime allocations show as leaks from "<unknown module>" that no suppression can name.
+  # Address and UB checking stay on.
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+    ctest --test-dir "$here/build-asan" --output-on-failure -j "$jobs" -L 'vulkan|cli' -LE slow
 fi
 stage "done"
