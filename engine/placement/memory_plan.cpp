@@ -1,5 +1,7 @@
 #include "engine/placement/memory_plan.h"
 
+#include "engine/io/json.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -19,24 +21,9 @@ struct Tensor {
 };
 
 std::string jsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
+  std::string out;
+  io::appendJsonString(out, s);  // the one JSON string escaper (engine/io/json.h)
+  return out;
 }
 
 std::string jsonStrings(const std::vector<std::string>& v) {
