@@ -5,6 +5,12 @@
 #include <cstring>
 #include <numeric>
 
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
+
 #include "engine/layer/parallel_for.h"
 
 namespace embedscope {
@@ -54,23 +60,90 @@ Status validateIds(std::span<std::int64_t> ids, std::span<const std::int64_t> sh
 }
 
 namespace {
-void gatherBlock(const float* table, std::int64_t d, const std::int64_t* ids, std::int64_t begin, std::int64_t end,
-                 float* out, int prefetch) {
-  const std::size_t bytes = static_cast<std::size_t>(d) * sizeof(float);
-  if (prefetch > 0) {
-    const std::int64_t lines = (static_cast<std::int64_t>(bytes) + 63) / 64;
-    for (std::int64_t i = begin; i < end; ++i) {
-      if (i + prefetch < end) {
-        const char* next = reinterpret_cast<const char*>(table + ids[i + prefetch] * d);
-        for (std::int64_t l = 0; l < lines; ++l) __builtin_prefetch(next + l * 64, 0, 0);
-      }
-      std::memcpy(out + i * d, table + ids[i] * d, bytes);
-    }
-  } else {
-    for (std::int64_t i = begin; i < end; ++i) std::memcpy(out + i * d, table + ids[i] * d, bytes);
+
+// One row with non-temporal stores, as wide as the row's alignment allows; false when out is not
+// even 16-byte aligned or the row is not a whole number of 16-byte chunks (the caller memcpys).
+inline bool streamRow(float* out, const float* src, std::int64_t d) {
+#if defined(__x86_64__) || defined(_M_X64)
+  const auto addr = reinterpret_cast<std::uintptr_t>(out);
+#if defined(__AVX512F__)
+  if ((addr & 63) == 0 && d % 16 == 0) {
+    for (std::int64_t k = 0; k < d; k += 16) _mm512_stream_ps(out + k, _mm512_loadu_ps(src + k));
+    return true;
   }
+#endif
+#if defined(__AVX__)
+  if ((addr & 31) == 0 && d % 8 == 0) {
+    for (std::int64_t k = 0; k < d; k += 8) _mm256_stream_ps(out + k, _mm256_loadu_ps(src + k));
+    return true;
+  }
+#endif
+  if ((addr & 15) == 0 && d % 4 == 0) {
+    for (std::int64_t k = 0; k < d; k += 4) _mm_stream_ps(out + k, _mm_loadu_ps(src + k));
+    return true;
+  }
+#else
+  (void)out, (void)src, (void)d;
+#endif
+  return false;
 }
+
+inline void storeFence() {
+#if defined(__x86_64__) || defined(_M_X64)
+  _mm_sfence();
+#endif
+}
+
+std::int64_t lastLevelCacheBytes() {
+  static const std::int64_t bytes = [] {
+    long v = -1;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+    v = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+    return v > 0 ? static_cast<std::int64_t>(v) : std::int64_t{8} << 20;  // unknown: 8 MiB
+  }();
+  return bytes;
+}
+
 }  // namespace
+
+int gatherPrefetchRows(int prefetchDistance, std::int64_t rowFloats) {
+  if (prefetchDistance >= 0) return prefetchDistance;
+  const std::int64_t rowBytes = std::max<std::int64_t>(1, rowFloats) * static_cast<std::int64_t>(sizeof(float));
+  return static_cast<int>(std::clamp<std::int64_t>(8192 / rowBytes, 4, 64));
+}
+
+bool gatherStreams(GatherStores stores, std::int64_t rows, std::int64_t rowFloats) {
+  switch (stores) {
+    case GatherStores::Cached: return false;
+    case GatherStores::Streaming: return true;
+    case GatherStores::Automatic: break;
+  }
+  const double outBytes = double(rows) * double(rowFloats) * double(sizeof(float));
+  return outBytes > 0.75 * double(lastLevelCacheBytes());
+}
+
+void gatherRowBlock(const float* table, std::int64_t d, const std::int64_t* ids, std::int64_t begin, std::int64_t end,
+                    float* out, int prefetchRows, bool streaming) {
+  const std::size_t bytes = static_cast<std::size_t>(d) * sizeof(float);
+  // Every cache line of the row prefetchRows ahead: a row of 256-512 bytes spans 4-8 lines, and the
+  // next-line hardware prefetcher does not follow a random row far enough.
+  const std::int64_t lines = (static_cast<std::int64_t>(bytes) + 63) / 64;
+  const std::int64_t prefetchEnd = prefetchRows > 0 ? std::max(begin, end - prefetchRows) : begin;
+  auto copyRow = [&](std::int64_t i) {
+    const float* src = table + ids[i] * d;
+    float* dst = out + i * d;
+    if (!streaming || !streamRow(dst, src, d)) std::memcpy(dst, src, bytes);
+  };
+  std::int64_t i = begin;
+  for (; i < prefetchEnd; ++i) {
+    const char* next = reinterpret_cast<const char*>(table + ids[i + prefetchRows] * d);
+    for (std::int64_t l = 0; l < lines; ++l) __builtin_prefetch(next + l * 64, 0, 3);
+    copyRow(i);
+  }
+  for (; i < end; ++i) copyRow(i);
+  if (streaming) storeFence();
+}
 
 void gatherRows(const Matrix& table, std::span<const std::int64_t> ids, float* out, const GatherOptions& options) {
   const std::int64_t n = static_cast<std::int64_t>(ids.size());
@@ -80,8 +153,10 @@ void gatherRows(const Matrix& table, std::span<const std::int64_t> ids, float* o
 #endif
   const float* t = table.data();
   const std::int64_t* ip = ids.data();
+  const int prefetch = gatherPrefetchRows(options.prefetchDistance, d);
+  const bool streaming = gatherStreams(options.stores, n, d);
   parallelFor(n, options.threads,
-              [&](std::int64_t b, std::int64_t e) { gatherBlock(t, d, ip, b, e, out, options.prefetchDistance); });
+              [&](std::int64_t b, std::int64_t e) { gatherRowBlock(t, d, ip, b, e, out, prefetch, streaming); });
 }
 
 Status embeddingLookup(const Matrix& table, IdTensor& ids, Matrix& out, const GatherOptions& options) {

@@ -35,10 +35,32 @@ std::string idOutOfRangeMessage(std::span<const std::int64_t> shape, std::int64_
 Status validateIds(std::span<std::int64_t> ids, std::span<const std::int64_t> shape, std::int64_t inputDim);
 inline Status validateIds(IdTensor& ids, std::int64_t inputDim) { return validateIds(ids.values, ids.shape, inputDim); }
 
+// How the gather writes its output. Cached stores leave the output in cache for a consumer that
+// reads it next; streaming (non-temporal) stores skip the read-for-ownership of every output line
+// and do not evict the table's hot rows, which is what an output larger than the last-level cache
+// wants (measured: 1.3-1.9x a plain per-row memcpy on 100,000 x 128 and 1,000,000 x 64,
+// docs/benchmarks/cpu.md). Automatic streams when the output exceeds 3/4 of the L3 cache (glibc's
+// own threshold for non-temporal memcpy).
+enum class GatherStores { Automatic, Cached, Streaming };
+
 struct GatherOptions {
-  int threads = 1;           // rows split in contiguous blocks; the result never depends on it
-  int prefetchDistance = 8;  // rows ahead to prefetch (0 = none)
+  int threads = 1;            // rows split in contiguous blocks; the result never depends on it
+  int prefetchDistance = -1;  // rows ahead to prefetch, every cache line of the row (0 = none,
+                              // -1 = about 8 KiB ahead: 16 rows of 512 bytes, 32 of 256)
+  GatherStores stores = GatherStores::Automatic;
 };
+
+// The prefetch distance in rows that `prefetchDistance` means for rows of rowFloats floats.
+int gatherPrefetchRows(int prefetchDistance, std::int64_t rowFloats);
+// Whether a gather of `rows` rows of `rowFloats` floats streams its stores under `stores`.
+bool gatherStreams(GatherStores stores, std::int64_t rows, std::int64_t rowFloats);
+
+// The gather's kernel on one block of positions: out[i, :] = table[ids[i], :] for i in [begin, end)
+// (out and ids indexed from 0, not from begin), prefetchRows ahead, streaming or cached stores.
+// gatherRows and the CPU backend's thread pool both run it. Streaming stores are fenced before it
+// returns, so a thread that joins the caller afterwards sees the rows.
+void gatherRowBlock(const float* table, std::int64_t rowFloats, const std::int64_t* ids, std::int64_t begin,
+                    std::int64_t end, float* out, int prefetchRows, bool streaming);
 
 // out[i, :] = table[ids[i], :] for already-validated ids (asserted in debug builds).
 // out must hold ids.size() * table.cols() floats.

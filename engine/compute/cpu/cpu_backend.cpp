@@ -5,6 +5,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "engine/core/huge_pages.h"
+#include "engine/layer/embedding_ops.h"
 #include "engine/layer/regularizers.h"
 
 namespace embedscope::compute {
@@ -38,6 +40,8 @@ CpuBackend::CpuBackend(BackendSetup setup, std::unique_ptr<Optimizer> optimizer)
       m_lora(std::move(setup.lora)),
       m_optimizer(std::move(optimizer)),
       m_pool(std::max(1, setup.threads)) {
+  // Every step looks up random rows of the table: huge pages spare a TLB miss per row.
+  adviseHugePages(m_table.data(), static_cast<std::size_t>(m_table.size()) * sizeof(float));
   if (m_lora) {
     // Keras's enable_lora: the base is frozen; only A and B are the optimizer's variables.
     m_loraAVariable = m_optimizer->addVariable("lora_a", m_lora->a.rows(), m_lora->a.cols());
@@ -129,16 +133,15 @@ Status CpuBackend::gather(const IdBatch& ids, float* out) {
     gatherLoraRows(m_table, *m_lora, all, out);
     return Status::ok();
   }
+  // The layer's gather kernel (engine/layer/embedding_ops) on the backend's pool.
   const std::int64_t d = m_table.cols();
   const float* table = m_table.data();
+  const int prefetch = gatherPrefetchRows(-1, d);
+  const bool streaming = gatherStreams(GatherStores::Automatic, ids.count(), d);
   m_pool.parallelFor(
       ids.count(),
       [&](int, std::int64_t begin, std::int64_t end) {
-        const std::size_t bytes = static_cast<std::size_t>(d) * sizeof(float);
-        for (std::int64_t p = begin; p < end; ++p) {
-          if (p + 8 < end) __builtin_prefetch(table + ids.ids[p + 8] * d);
-          std::memcpy(out + p * d, table + ids.ids[p] * d, bytes);
-        }
+        gatherRowBlock(table, d, ids.ids, begin, end, out, prefetch, streaming);
       },
       256);
   return Status::ok();

@@ -98,24 +98,54 @@ class TestEmbeddingOps : public QObject {
     QTest::addColumn<int>("threads");
     QTest::addColumn<int>("prefetch");
     QTest::addColumn<int>("dim");
-    QTest::newRow("1 thread, no prefetch") << 1 << 0 << 64;
-    QTest::newRow("3 threads") << 3 << 8 << 64;
-    QTest::newRow("odd width 7, 2 threads") << 2 << 4 << 7;
-    QTest::newRow("width 1") << 4 << 16 << 1;
+    QTest::addColumn<int>("stores");  // GatherStores
+    QTest::addColumn<int>("outOffset");  // floats past an aligned start: 1 makes every row unaligned
+    const int cached = int(GatherStores::Cached), streaming = int(GatherStores::Streaming),
+              automatic = int(GatherStores::Automatic);
+    QTest::newRow("1 thread, no prefetch") << 1 << 0 << 64 << cached << 0;
+    QTest::newRow("3 threads") << 3 << 8 << 64 << cached << 0;
+    QTest::newRow("odd width 7, 2 threads") << 2 << 4 << 7 << cached << 0;
+    QTest::newRow("width 1") << 4 << 16 << 1 << cached << 0;
+    QTest::newRow("auto prefetch, auto stores") << 1 << -1 << 64 << automatic << 0;
+    QTest::newRow("streaming, width 64") << 1 << -1 << 64 << streaming << 0;
+    QTest::newRow("streaming, width 128, 3 threads") << 3 << -1 << 128 << streaming << 0;
+    QTest::newRow("streaming, width 8 (256-bit stores)") << 2 << 4 << 8 << streaming << 0;
+    QTest::newRow("streaming, width 4 (128-bit stores)") << 1 << 4 << 4 << streaming << 0;
+    QTest::newRow("streaming, odd width 7 (memcpy fallback)") << 2 << -1 << 7 << streaming << 0;
+    QTest::newRow("streaming, unaligned output") << 1 << -1 << 64 << streaming << 1;
+    QTest::newRow("streaming, width 20 at a 16-byte offset") << 1 << -1 << 20 << streaming << 4;
   }
   void gatherIndependentOfThreadsAndPrefetch() {
     QFETCH(int, threads);
     QFETCH(int, prefetch);
     QFETCH(int, dim);
+    QFETCH(int, stores);
+    QFETCH(int, outOffset);
     Matrix table = *initializeMatrix(initializerSpec("normal"), 127, dim, 3);
     Rng rng(2);
     std::vector<std::int64_t> ids(5000);
     for (auto& id : ids) id = static_cast<std::int64_t>(rng.below(127));
-    Matrix a(5000, dim), b(5000, dim);
-    gatherRows(table, ids, a.data(), {1, 0});
-    gatherRows(table, ids, b.data(), {threads, prefetch});
-    QVERIFY(a == b);
+    Matrix a(5000, dim);
+    gatherRows(table, ids, a.data(), {1, 0, GatherStores::Cached});
+    // A guard float either side of the output proves no store strays past the rows.
+    std::vector<float> buffer(static_cast<std::size_t>(5000 * dim + outOffset + 32), -7.0f);
+    float* b = buffer.data() + 16 + outOffset;
+    gatherRows(table, ids, b, {threads, prefetch, static_cast<GatherStores>(stores)});
+    QVERIFY(std::memcmp(a.data(), b, sizeof(float) * 5000 * static_cast<std::size_t>(dim)) == 0);
+    QCOMPARE(b[-1], -7.0f);
+    QCOMPARE(b[5000 * dim], -7.0f);
     for (int i = 0; i < 5000; i += 97) QVERIFY(a.row(i) == table.row(ids[static_cast<std::size_t>(i)]));
+  }
+
+  void gatherStreamsOnlyPastTheCache() {
+    QVERIFY(!gatherStreams(GatherStores::Automatic, 256 * 32, 32));           // 1 MiB stays cached
+    QVERIFY(gatherStreams(GatherStores::Automatic, 4096 * 32, 4096));          // 2 GiB streams
+    QVERIFY(!gatherStreams(GatherStores::Cached, 4096 * 32, 4096));
+    QVERIFY(gatherStreams(GatherStores::Streaming, 1, 1));
+    QCOMPARE(gatherPrefetchRows(-1, 128), 16);
+    QCOMPARE(gatherPrefetchRows(-1, 64), 32);
+    QCOMPARE(gatherPrefetchRows(-1, 1), 64);
+    QCOMPARE(gatherPrefetchRows(5, 64), 5);
   }
 
   void lookupRejectsBadIds() {
