@@ -27,13 +27,16 @@ double medianOf(std::vector<double> v) {
 namespace {
 
 const char* const kUsage = R"(usage: embedscope bench --suite NAME [--json] [--repeats N] [--threads N] [--only PART] [--quick]
+                       [--clock wall|thread]
 
 Runs a benchmark suite and prints its records: {"name", "value", "unit", ...shape fields}, medians
 of N timed repetitions measured in this one run. Suites: cpu (gather vs memcpy_rows,
-classify_step with sgd / adam / adam-lazy), plus any registered by other engines (vulkan).)";
+classify_step with sgd / adam / adam-lazy), plus any registered by other engines (vulkan).
+--clock thread times the host side with this thread's CPU time (1 thread only), which leaves out
+the time a shared machine gives to other processes; records carry "clock".)";
 
 int runBench(const std::vector<std::string>& argv) {
-  auto parsed = Args::parse(argv, {"--suite", "--repeats", "--threads", "--only"}, {"--json", "--quick"});
+  auto parsed = Args::parse(argv, {"--suite", "--repeats", "--threads", "--only", "--clock"}, {"--json", "--quick"});
   if (!parsed) return fail(parsed.status());
   const Args& a = *parsed;
   const std::string suite = a.valueOr("--suite", "cpu");
@@ -50,7 +53,13 @@ int runBench(const std::vector<std::string>& argv) {
     for (const auto& s : suites) names += (names.empty() ? "'" : ", '") + s + "'";
     return fail(Status::invalidArgument("argument --suite: invalid choice: '" + suite + "' (choose from " + names + ")"));
   }
+  const std::string clock = a.valueOr("--clock", "wall");
+  if (clock != "wall" && clock != "thread")
+    return fail(Status::invalidArgument("argument --clock: invalid choice: '" + clock + "' (choose from 'wall', 'thread')"));
+  if (clock == "thread" && *threads != 1)
+    return fail(Status::invalidArgument("--clock thread measures one thread; use it with --threads 1"));
   BenchOptions o;
+  o.clock = clock == "thread" ? BenchClock::Thread : BenchClock::Wall;
   o.repeats = static_cast<int>(*repeats);
   o.quick = a.has("--quick");
   o.threads = static_cast<int>(*threads);

@@ -3,61 +3,14 @@
 // backward and update) with sparse SGD, Keras 3 dense Adam and lazy Adam, on the shapes:
 // vocabularies 100,000 × 128 and 1,000,000 × 64, batches of 4096 sequences × 32 ids, ids uniform
 // and Zipf-distributed.
-#include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstring>
-#include <numeric>
 
-#include "app/commands/bench_registry.h"
+#include "app/commands/bench_common.h"
 #include "engine/compute/backend.h"
 #include "engine/core/rng.h"
 
 namespace embedscope::cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-struct Shape {
-  std::int64_t vocab, dim;
-};
-
-std::vector<Shape> shapes(const BenchOptions& o) {
-  if (o.quick) return {{10000, 32}};
-  return {{100000, 128}, {1000000, 64}};
-}
-
-std::int64_t batchRows(const BenchOptions& o) { return o.quick ? 256 : 4096; }
-constexpr std::int64_t kLength = 32;
-
-// Zipf(1.1) over a seeded permutation of the vocabulary: realistic reuse without sorted locality.
-std::vector<std::int64_t> makeIds(std::int64_t n, std::int64_t vocab, bool zipf, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
-  if (!zipf) {
-    for (auto& id : ids) id = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(vocab)));
-    return ids;
-  }
-  std::vector<double> cdf(static_cast<std::size_t>(vocab));
-  double total = 0;
-  for (std::int64_t r = 0; r < vocab; ++r) cdf[static_cast<std::size_t>(r)] = total += std::pow(double(r + 1), -1.1);
-  std::vector<std::int64_t> perm(static_cast<std::size_t>(vocab));
-  std::iota(perm.begin(), perm.end(), 0);
-  for (std::int64_t i = vocab - 1; i > 0; --i)
-    std::swap(perm[static_cast<std::size_t>(i)], perm[rng.below(static_cast<std::uint64_t>(i + 1))]);
-  for (auto& id : ids) {
-    const auto it = std::upper_bound(cdf.begin(), cdf.end(), rng.uniform01() * total);
-    id = perm[static_cast<std::size_t>(std::min<std::ptrdiff_t>(it - cdf.begin(), vocab - 1))];
-  }
-  return ids;
-}
-
-Matrix uniformTable(std::int64_t v, std::int64_t d, std::uint64_t seed) {
-  Rng rng(seed);
-  Matrix t(v, d);
-  for (Eigen::Index i = 0; i < t.size(); ++i) t.data()[i] = rng.uniform(-0.05f, 0.05f);
-  return t;
-}
 
 Result<std::unique_ptr<compute::Backend>> makeBackend(const Matrix& table, const std::string& optimizer, int threads) {
   compute::BackendSetup s;
@@ -74,29 +27,17 @@ Result<std::unique_ptr<compute::Backend>> makeBackend(const Matrix& table, const
   return compute::createCpuBackend(std::move(s));
 }
 
-template <class F>
-double timeMedian(int repeats, F&& f) {
-  f();  // warm-up: page faults, first-touch allocation
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    const auto a = Clock::now();
-    f();
-    t.push_back(std::chrono::duration<double>(Clock::now() - a).count());
-  }
-  return medianOf(t);
-}
-
 Status gatherPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
-  for (const Shape s : shapes(o)) {
+  for (const BenchShape s : benchShapes(o)) {
     const Matrix table = uniformTable(s.vocab, s.dim, 1);
     auto backend = makeBackend(table, "sgd", o.threads);
     if (!backend) return backend.status();
     for (const bool zipf : {false, true}) {
-      const std::int64_t rows = batchRows(o);
-      const auto ids = makeIds(rows * kLength, s.vocab, zipf, 2);
-      Matrix dst(rows * kLength, s.dim);
+      const std::int64_t rows = benchBatchRows(o);
+      const auto ids = benchIds(rows * kBenchLength, s.vocab, zipf, 2);
+      Matrix dst(rows * kBenchLength, s.dim);
       const double bytes = double(dst.size()) * sizeof(float);
-      const compute::IdBatch batch{ids.data(), rows, kLength};
+      const compute::IdBatch batch{ids.data(), rows, kBenchLength};
       Status st;
       const std::size_t rowBytes = static_cast<std::size_t>(s.dim) * sizeof(float);
       auto runGather = [&] { st = (*backend)->gather(batch, dst.data()); };
@@ -109,18 +50,18 @@ Status gatherPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
       runMemcpy();
       std::vector<double> tgs, tms;
       for (int rep = 0; rep < o.repeats; ++rep) {
-        auto a = Clock::now();
+        double a = benchSeconds(o.clock);
         runGather();
-        tgs.push_back(std::chrono::duration<double>(Clock::now() - a).count());
-        a = Clock::now();
+        tgs.push_back(benchSeconds(o.clock) - a);
+        a = benchSeconds(o.clock);
         runMemcpy();
-        tms.push_back(std::chrono::duration<double>(Clock::now() - a).count());
+        tms.push_back(benchSeconds(o.clock) - a);
       }
       EMBEDSCOPE_TRY(st);
       const double tg = medianOf(tgs), tm = medianOf(tms);
       auto fields = [&](BenchRecord r) {
-        r.fields = {{"vocab", double(s.vocab)}, {"dim", double(s.dim)}, {"batch", double(rows)}, {"length", double(kLength)},
-                    {"ids", zipf ? "zipf" : "uniform"}, {"threads", double(o.threads)}};
+        r.fields = {{"vocab", double(s.vocab)}, {"dim", double(s.dim)}, {"batch", double(rows)}, {"length", double(kBenchLength)},
+                    {"ids", zipf ? "zipf" : "uniform"}, {"threads", double(o.threads)}, {"clock", benchClockName(o.clock)}};
         return r;
       };
       out.push_back(fields({"gather", bytes / tg / 1e9, "GB/s", {}}));
@@ -131,11 +72,11 @@ Status gatherPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
 }
 
 Status classifyPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
-  for (const Shape s : shapes(o)) {
+  for (const BenchShape s : benchShapes(o)) {
     const Matrix table = uniformTable(s.vocab, s.dim, 1);
     for (const bool zipf : {false, true}) {
-      const std::int64_t rows = batchRows(o);
-      const auto ids = makeIds(rows * kLength, s.vocab, zipf, 3);
+      const std::int64_t rows = benchBatchRows(o);
+      const auto ids = benchIds(rows * kBenchLength, s.vocab, zipf, 3);
       Rng rng(4);
       std::vector<std::int64_t> labels(static_cast<std::size_t>(rows));
       for (auto& l : labels) l = static_cast<std::int64_t>(rng.below(2));
@@ -147,16 +88,16 @@ Status classifyPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
         head.bias.setZero(1, 2);
         head.kernelVariable = (*backend)->addDenseVariable("dense/kernel", s.dim, 2);
         head.biasVariable = (*backend)->addDenseVariable("dense/bias", 1, 2);
-        const compute::IdBatch batch{ids.data(), rows, kLength};
+        const compute::IdBatch batch{ids.data(), rows, kBenchLength};
         Status st;
-        const double t = timeMedian(o.repeats, [&] {
+        const double t = timeMedian(o, [&] {
           auto r = (*backend)->classifyStep(batch, labels.data(), head, nullptr);
           if (!r) st = r.status();
         });
         EMBEDSCOPE_TRY(st);
         BenchRecord r{"classify_step", 1.0 / t, "steps/s", {}};
         r.fields = {{"optimizer", opt}, {"vocab", double(s.vocab)}, {"dim", double(s.dim)}, {"batch", double(rows)},
-                    {"length", double(kLength)}, {"ids", zipf ? "zipf" : "uniform"}, {"threads", double(o.threads)}};
+                    {"length", double(kBenchLength)}, {"ids", zipf ? "zipf" : "uniform"}, {"threads", double(o.threads)}, {"clock", benchClockName(o.clock)}};
         out.push_back(std::move(r));
       }
     }

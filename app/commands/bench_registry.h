@@ -21,10 +21,14 @@ struct BenchRecord {
   std::vector<std::pair<std::string, std::variant<double, std::string>>> fields;
 };
 
+// Wall time, or the calling thread's CPU time (a shared machine's other processes left out).
+enum class BenchClock { Wall, Thread };
+
 struct BenchOptions {
   int repeats = 5;     // timed repetitions; records quote the median
   bool quick = false;  // smaller shapes (tests and a first look)
   int threads = 1;
+  BenchClock clock = BenchClock::Wall;  // suites that time host code honour it (bench_common.h)
 };
 
 // A part of a suite; several parts may register under one suite name and run in registration order.

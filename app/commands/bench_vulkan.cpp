@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "app/commands/bench_registry.h"
+#include "app/commands/bench_common.h"
 #include "engine/compute/vulkan/device_variable.h"
 #include "engine/compute/vulkan/gather.h"
 #include "engine/compute/vulkan/segment_sum.h"
@@ -19,14 +19,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Shape {
-  std::int64_t vocab, dim;
-};
-std::vector<Shape> shapes(const BenchOptions& o) {
-  if (o.quick) return {{10000, 32}};
-  return {{100000, 128}, {1000000, 64}};
-}
-std::int64_t batchPositions(const BenchOptions& o) { return o.quick ? 256 * 32 : 4096 * 32; }
+using Shape = BenchShape;
+std::vector<Shape> shapes(const BenchOptions& o) { return benchShapes(o); }
+std::int64_t batchPositions(const BenchOptions& o) { return benchBatchRows(o) * kBenchLength; }
 
 template <class F>
 Result<double> timeMedian(int repeats, F&& f) {
@@ -38,20 +33,6 @@ Result<double> timeMedian(int repeats, F&& f) {
     t.push_back(std::chrono::duration<double>(Clock::now() - a).count());
   }
   return medianOf(t);
-}
-
-Matrix uniformTable(std::int64_t v, std::int64_t d, std::uint64_t seed) {
-  Rng rng(seed);
-  Matrix t(v, d);
-  for (Eigen::Index i = 0; i < t.size(); ++i) t.data()[i] = rng.uniform(-0.05f, 0.05f);
-  return t;
-}
-
-std::vector<std::int64_t> uniformIds(std::int64_t n, std::int64_t vocab, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
-  for (auto& id : ids) id = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(vocab)));
-  return ids;
 }
 
 BenchRecord record(const std::string& name, double value, const std::string& unit, const vk::VulkanContext& ctx,
