@@ -34,7 +34,41 @@ Result<StepResult> Backend::regressionStep(const IdBatch& ids, const float* targ
   return r;
 }
 
-Result<StepResult> Backend::regressionEvaluate(const IdBatch& ids, const float* targets) {
+Result<double> Backend::embeddingsPenalty() const {
+  const auto& reg = layerConfig().embeddingsRegularizer;
+  if (!reg) return 0.0;
+  std::vector<std::pair<std::string, Matrix>> state;
+  EMBEDSCOPE_TRY(exportState(state));
+  const bool lora = layerConfig().loraEnabled();
+  double penalty = 0.0;
+  for (const auto& [name, value] : state)
+    if (lora ? (name == "lora_a" || name == "lora_b") : name == "embeddings") penalty += regularizerLoss(*reg, value);
+  return penalty;
+}
+
+Result<double> Backend::evaluationPenalty(const IdBatch& ids, const float* out, const double* embeddingsPenalty) {
+  double penalty = 0.0;
+  if (embeddingsPenalty) {
+    penalty = *embeddingsPenalty;
+  } else {
+    auto e = this->embeddingsPenalty();
+    if (!e) return e.status();
+    penalty = *e;
+  }
+  if (layerConfig().activityRegularizer) {
+    if (!out) {  // the caller pooled without gathering: the penalty wants the whole (B, L, D) output
+      m_scratchFull.resize(ids.count(), outputDim());
+      EMBEDSCOPE_TRY(gather(ids, m_scratchFull.data()));
+      out = m_scratchFull.data();
+    }
+    auto a = activityTerm(ids, out, nullptr);
+    if (!a) return a.status();
+    penalty += *a;
+  }
+  return penalty;
+}
+
+Result<StepResult> Backend::regressionEvaluate(const IdBatch& ids, const float* targets, const double* embeddingsPenalty) {
   const std::int64_t d = outputDim();
   m_scratchOut.resize(ids.count(), d);
   EMBEDSCOPE_TRY(gather(ids, m_scratchOut.data()));
@@ -42,6 +76,10 @@ Result<StepResult> Backend::regressionEvaluate(const IdBatch& ids, const float* 
   r.examples = ids.rows;
   r.loss = tasks::mseLoss(m_scratchOut.data(), targets, ids.count(), d, layerConfig().maskZero ? ids.ids : nullptr,
                           nullptr, &r.metricSum);
+  auto penalty = evaluationPenalty(ids, m_scratchOut.data(), embeddingsPenalty);
+  if (!penalty) return penalty.status();
+  r.regularization = *penalty;
+  r.loss += r.regularization;
   return r;
 }
 
@@ -92,7 +130,8 @@ Result<StepResult> Backend::classifyStep(const IdBatch& ids, const std::int64_t*
   return r;
 }
 
-Result<StepResult> Backend::classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head) {
+Result<StepResult> Backend::classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head,
+                                             const double* embeddingsPenalty) {
   const std::int64_t d = outputDim();
   m_scratchOut.resize(ids.rows, d);
   m_scratchCounts.resize(ids.rows);
@@ -102,6 +141,10 @@ Result<StepResult> Backend::classifyEvaluate(const IdBatch& ids, const std::int6
   std::int64_t correct = 0;
   r.loss = tasks::denseSoftmaxLoss(m_scratchOut, head, labels, nullptr, nullptr, &correct);
   r.metricSum = static_cast<double>(correct);
+  auto penalty = evaluationPenalty(ids, nullptr, embeddingsPenalty);
+  if (!penalty) return penalty.status();
+  r.regularization = *penalty;
+  r.loss += r.regularization;
   return r;
 }
 

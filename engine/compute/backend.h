@@ -130,16 +130,30 @@ class Backend {
   // Regression: out = gather(ids), mse against targets (ids.count() x D) with Keras's reduction
   // (masked positions excluded when maskZero), plus the activity regularizer, then the update.
   virtual Result<StepResult> regressionStep(const IdBatch& ids, const float* targets, std::vector<UpdateStats>* stats);
-  virtual Result<StepResult> regressionEvaluate(const IdBatch& ids, const float* targets);
   // Classify: masked mean → Dense → softmax cross-entropy; updates the table and the head.
   virtual Result<StepResult> classifyStep(const IdBatch& ids, const std::int64_t* labels, DenseHead& head,
                                           std::vector<UpdateStats>* stats);
-  virtual Result<StepResult> classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head);
+  // The same forward without an update, as Keras's test_step: loss = the data loss + model.losses,
+  // that is the embeddings regularizer's penalty of the weights (embeddingsPenalty(), or the value
+  // given, which a caller evaluating many batches of unchanged weights computes once) + the
+  // activity regularizer's penalty of this batch's output / its rows. regularization holds that sum.
+  virtual Result<StepResult> regressionEvaluate(const IdBatch& ids, const float* targets,
+                                                const double* embeddingsPenalty = nullptr);
+  virtual Result<StepResult> classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head,
+                                              const double* embeddingsPenalty = nullptr);
+
+  // The embeddings regularizer's penalty of the current weights as Keras's model.losses holds it:
+  // reg(E), or reg(A) + reg(B) under LoRA (the frozen base has none); 0 without a regularizer.
+  // The default reads the weights through exportState; a backend may answer without a copy.
+  virtual Result<double> embeddingsPenalty() const;
 
  protected:
   // Activity regularization of the Embedding output (rows, length, D): penalty / rows and, when
   // dOut is given, its gradient added there. 0 without an activity regularizer.
   Result<double> activityTerm(const IdBatch& ids, const float* out, float* dOut) const;
+  // Evaluate's model.losses: the embeddings penalty (given, or embeddingsPenalty()) + activityTerm
+  // of out, the (B, L, D) output (gathered here when out is null).
+  Result<double> evaluationPenalty(const IdBatch& ids, const float* out, const double* embeddingsPenalty);
 
   // Scratch reused between steps, so a step allocates nothing once shapes are stable.
   Matrix m_scratchOut, m_scratchGrad, m_scratchFull, m_scratchFullGrad;

@@ -8,28 +8,22 @@ Result<std::unique_ptr<ClassifyTask>> ClassifyTask::create(data::IdMatrix ids, s
                                                            std::int64_t classes, const ClassifyOptions& options) {
   if (static_cast<std::int64_t>(labels.size()) != ids.rows)
     return Status::dataError(std::to_string(labels.size()) + " labels for " + std::to_string(ids.rows) + " examples");
-  if (ids.rows == 0) return Status::dataError("no examples");
+  auto split = checkedSplit(ids.rows, options.batchSize, options.validationSplit);
+  if (!split) return split.status();
   if (classes < 2) return Status::dataError("classify needs at least two classes");
   for (std::size_t i = 0; i < labels.size(); ++i)
     if (labels[i] < 0 || labels[i] >= classes)
       return Status::dataError("label " + std::to_string(labels[i]) + " of example " + std::to_string(i) +
                                " is not in [0, " + std::to_string(classes) + ")");
-  if (options.batchSize <= 0)
-    return Status::invalidArgument("`batch_size` must be a positive integer. Received: batch_size=" +
-                                   std::to_string(options.batchSize));
-  auto split = data::validationSplit(ids.rows, options.validationSplit);
-  if (!split) return split.status();
   return std::unique_ptr<ClassifyTask>(new ClassifyTask(std::move(ids), std::move(labels), classes, options, *split));
 }
 
 ClassifyTask::ClassifyTask(data::IdMatrix ids, std::vector<std::int64_t> labels, std::int64_t classes,
                            const ClassifyOptions& options, data::Split split)
-    : m_ids(std::move(ids)),
+    : SequenceTask(std::move(ids), split, options.batchSize, options.shuffle, options.seed),
       m_labels(std::move(labels)),
       m_classes(classes),
-      m_options(options),
-      m_split(split),
-      m_order(split.trainCount, options.batchSize, options.shuffle, options.seed) {}
+      m_options(options) {}
 
 Status ClassifyTask::prepare(compute::Backend& backend) {
   // Keras's Dense defaults: glorot_uniform kernel (fan_in = D, fan_out = C), zeros bias. Its own
@@ -44,43 +38,19 @@ Status ClassifyTask::prepare(compute::Backend& backend) {
   return Status::ok();
 }
 
-void ClassifyTask::loadBatch(const std::vector<std::int64_t>& examples) {
-  const std::int64_t length = m_ids.length;
-  m_batchIds.resize(examples.size() * static_cast<std::size_t>(length));
+void ClassifyTask::loadTargets(const std::vector<std::int64_t>& examples) {
   m_batchLabels.resize(examples.size());
-  for (std::size_t i = 0; i < examples.size(); ++i) {
-    const std::int64_t e = examples[i];
-    std::copy(m_ids.row(e), m_ids.row(e) + length, m_batchIds.begin() + static_cast<std::ptrdiff_t>(i) * length);
-    m_batchLabels[i] = m_labels[static_cast<std::size_t>(e)];
-  }
+  for (std::size_t i = 0; i < examples.size(); ++i) m_batchLabels[i] = m_labels[static_cast<std::size_t>(examples[i])];
 }
 
 Result<compute::StepResult> ClassifyTask::step(compute::Backend& backend, std::int64_t step,
                                                std::vector<UpdateStats>* stats) {
   loadBatch(m_order.batch(step));
-  compute::IdBatch batch{m_batchIds.data(), static_cast<std::int64_t>(m_batchLabels.size()), m_ids.length};
-  return backend.classifyStep(batch, m_batchLabels.data(), m_head, stats);
+  return backend.classifyStep(batch(), m_batchLabels.data(), m_head, stats);
 }
 
-Result<EvalResult> ClassifyTask::validate(compute::Backend& backend) {
-  EvalResult r;
-  if (m_split.validationCount == 0) return r;
-  const std::int64_t batch = m_order.batchSize();
-  double lossSum = 0.0, correct = 0.0;
-  for (std::int64_t lo = m_split.trainCount; lo < m_ids.rows; lo += batch) {
-    std::vector<std::int64_t> ex;
-    for (std::int64_t e = lo; e < std::min(m_ids.rows, lo + batch); ++e) ex.push_back(e);
-    loadBatch(ex);
-    compute::IdBatch b{m_batchIds.data(), static_cast<std::int64_t>(ex.size()), m_ids.length};
-    auto s = backend.classifyEvaluate(b, m_batchLabels.data(), m_head);
-    if (!s) return s.status();
-    lossSum += s->loss * static_cast<double>(s->examples);
-    correct += s->metricSum;
-    r.examples += s->examples;
-  }
-  r.loss = lossSum / static_cast<double>(r.examples);
-  r.metric = correct / static_cast<double>(r.examples);
-  return r;
+Result<compute::StepResult> ClassifyTask::evaluateBatch(compute::Backend& backend, double embeddingsPenalty) {
+  return backend.classifyEvaluate(batch(), m_batchLabels.data(), m_head, &embeddingsPenalty);
 }
 
 void ClassifyTask::exportState(std::vector<std::pair<std::string, Matrix>>& out) const {

@@ -3,9 +3,7 @@
 // batches of batch_size (the last one short, with its own B·L in the reduction).
 #include <cstdint>
 
-#include "engine/data/batching.h"
-#include "engine/data/sequences.h"
-#include "engine/tasks/task.h"
+#include "engine/tasks/sequence_task.h"
 
 namespace embedscope::tasks {
 
@@ -16,7 +14,7 @@ struct RegressionOptions {
   std::uint64_t seed = 0;
 };
 
-class RegressionTask final : public Task {
+class RegressionTask final : public SequenceTask {
  public:
   // ids (N, L) validated against input_dim by the caller; targets (N·L, D). A count mismatch is a
   // DataError; a bad split an InvalidArgument/DataError in Keras's words.
@@ -26,27 +24,17 @@ class RegressionTask final : public Task {
   std::string name() const override { return "regression"; }
   std::string metricName() const override { return "mse"; }
   Status prepare(compute::Backend& backend) override;
-  void startEpoch(std::int64_t epoch) override { m_order.startEpoch(epoch); }
-  std::int64_t stepsPerEpoch() const override { return m_order.batchCount(); }
   Result<compute::StepResult> step(compute::Backend& backend, std::int64_t step,
                                    std::vector<UpdateStats>* stats) override;
   double metricFromSums(double metricSum, std::int64_t examples) const override;
-  bool hasValidation() const override { return m_split.validationCount > 0; }
-  Result<EvalResult> validate(compute::Backend& backend) override;
-  std::int64_t trainExamples() const override { return m_split.trainCount; }
-
-  const data::IdMatrix& ids() const { return m_ids; }
 
  private:
   RegressionTask(data::IdMatrix ids, Matrix targets, const RegressionOptions& options, data::Split split);
-  void loadBatch(const std::vector<std::int64_t>& examples);
+  void loadTargets(const std::vector<std::int64_t>& examples) override;
+  Result<compute::StepResult> evaluateBatch(compute::Backend& backend, double embeddingsPenalty) override;
 
-  data::IdMatrix m_ids;
   Matrix m_targets;
   std::int64_t m_dim = 0;
-  data::Split m_split;
-  data::EpochOrder m_order;
-  std::vector<std::int64_t> m_batchIds;
   Matrix m_batchTargets;
 };
 

@@ -266,7 +266,7 @@ Result<double> CpuBackend::applyGradient(const RowGradient& grad, std::span<cons
     loraGrad = loraBackward(grad, *m_lora);
     if (reg) {
       // Keras gives A and B the embeddings regularizer; the frozen base has none.
-      penalty = regularizerLoss(*reg, m_lora->a) + regularizerLoss(*reg, m_lora->b);
+      penalty = *embeddingsPenalty();
       m_regGrad.setZero(m_lora->a.rows(), m_lora->a.cols());
       addRegularizerGradient(*reg, m_lora->a, m_regGrad);
       addRegularizerGradient(*reg, m_lora->b, loraGrad.b);
@@ -275,7 +275,7 @@ Result<double> CpuBackend::applyGradient(const RowGradient& grad, std::span<cons
     grads.push_back({m_loraBVariable, &m_lora->b, nullptr, &loraGrad.b});
   } else {
     if (reg) {
-      penalty = regularizerLoss(*reg, m_table);
+      penalty = *embeddingsPenalty();
       m_regGrad.setZero(m_table.rows(), m_table.cols());
       addRegularizerGradient(*reg, m_table, m_regGrad);
     }
@@ -284,6 +284,14 @@ Result<double> CpuBackend::applyGradient(const RowGradient& grad, std::span<cons
   for (const auto& v : dense) grads.push_back({v.id, v.value, nullptr, v.grad});
   EMBEDSCOPE_TRY(m_optimizer->apply(grads, stats));
   return penalty;
+}
+
+Result<double> CpuBackend::embeddingsPenalty() const {
+  const auto& reg = m_layer.embeddingsRegularizer;
+  if (!reg) return 0.0;
+  // Keras gives A and B the embeddings regularizer under LoRA; the frozen base has none.
+  if (m_lora) return regularizerLoss(*reg, m_lora->a) + regularizerLoss(*reg, m_lora->b);
+  return regularizerLoss(*reg, m_table);
 }
 
 }  // namespace embedscope::compute::cpu

@@ -31,6 +31,7 @@ class CpuBackend final : public Backend {
                                RowGradient& grad) override;
   Result<double> applyGradient(const RowGradient& grad, std::span<const DenseVariable> dense,
                                std::vector<UpdateStats>* stats) override;
+  Result<double> embeddingsPenalty() const override;
 
   // The optimizer (tests read its slots).
   const Optimizer& optimizer() const { return *m_optimizer; }
