@@ -2,7 +2,8 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
+
+#include "engine/io/json.h"
 
 namespace embedscope::session {
 
@@ -41,14 +42,14 @@ JsonWriter& JsonWriter::endArray() {
 }
 JsonWriter& JsonWriter::key(std::string_view k) {
   separate();
-  m_out += quote(k);
+  io::appendJsonString(m_out, k);
   m_out += ": ";
   m_afterKey = true;
   return *this;
 }
 JsonWriter& JsonWriter::value(std::string_view s) {
   separate();
-  m_out += quote(s);
+  io::appendJsonString(m_out, s);
   return *this;
 }
 JsonWriter& JsonWriter::value(double v) {
@@ -78,26 +79,9 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
 }
 
 std::string JsonWriter::quote(std::string_view s) {
-  std::string o = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += ch;
-        }
-    }
-  }
-  return o + "\"";
+  std::string o;
+  io::appendJsonString(o, s);
+  return o;
 }
 
 std::string JsonWriter::number(double v) {

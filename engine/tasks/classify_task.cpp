@@ -20,7 +20,7 @@ Result<std::unique_ptr<ClassifyTask>> ClassifyTask::create(data::IdMatrix ids, s
 
 ClassifyTask::ClassifyTask(data::IdMatrix ids, std::vector<std::int64_t> labels, std::int64_t classes,
                            const ClassifyOptions& options, data::Split split)
-    : SequenceTask(std::move(ids), split, options.batchSize, options.shuffle, options.seed),
+    : SequenceTask(std::move(ids), split, options),
       m_labels(std::move(labels)),
       m_classes(classes),
       m_options(options) {}

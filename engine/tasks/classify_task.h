@@ -8,12 +8,8 @@
 
 namespace embedscope::tasks {
 
-struct ClassifyOptions {
-  std::int64_t batchSize = 32;
-  bool shuffle = true;
-  double validationSplit = 0.0;
-  std::uint64_t seed = 0;  // the head's initializer and the shuffles
-};
+// seed: the shuffles and the head's initializer.
+using ClassifyOptions = SequenceOptions;
 
 class ClassifyTask final : public SequenceTask {
  public:

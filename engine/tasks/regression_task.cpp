@@ -16,7 +16,7 @@ Result<std::unique_ptr<RegressionTask>> RegressionTask::create(data::IdMatrix id
 }
 
 RegressionTask::RegressionTask(data::IdMatrix ids, Matrix targets, const RegressionOptions& options, data::Split split)
-    : SequenceTask(std::move(ids), split, options.batchSize, options.shuffle, options.seed),
+    : SequenceTask(std::move(ids), split, options),
       m_targets(std::move(targets)),
       m_dim(m_targets.cols()) {}
 

@@ -7,12 +7,7 @@
 
 namespace embedscope::tasks {
 
-struct RegressionOptions {
-  std::int64_t batchSize = 32;
-  bool shuffle = true;
-  double validationSplit = 0.0;
-  std::uint64_t seed = 0;
-};
+using RegressionOptions = SequenceOptions;
 
 class RegressionTask final : public SequenceTask {
  public:

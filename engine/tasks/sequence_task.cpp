@@ -12,9 +12,10 @@ Result<data::Split> SequenceTask::checkedSplit(std::int64_t examples, std::int64
   return data::validationSplit(examples, validationSplit);
 }
 
-SequenceTask::SequenceTask(data::IdMatrix ids, data::Split split, std::int64_t batchSize, bool shuffle,
-                           std::uint64_t seed)
-    : m_ids(std::move(ids)), m_split(split), m_order(split.trainCount, batchSize, shuffle, seed) {}
+SequenceTask::SequenceTask(data::IdMatrix ids, data::Split split, const SequenceOptions& options)
+    : m_ids(std::move(ids)),
+      m_split(split),
+      m_order(split.trainCount, options.batchSize, options.shuffle, options.seed) {}
 
 void SequenceTask::loadBatch(const std::vector<std::int64_t>& examples) {
   const std::int64_t length = m_ids.length;

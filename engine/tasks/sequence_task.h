@@ -11,6 +11,14 @@
 
 namespace embedscope::tasks {
 
+// Keras's fit arguments a sequence task takes.
+struct SequenceOptions {
+  std::int64_t batchSize = 32;
+  bool shuffle = true;
+  double validationSplit = 0.0;
+  std::uint64_t seed = 0;  // the shuffles (and a task's own initializers)
+};
+
 class SequenceTask : public Task {
  public:
   void startEpoch(std::int64_t epoch) override { m_order.startEpoch(epoch); }
@@ -30,7 +38,7 @@ class SequenceTask : public Task {
   // The checks every sequence task's create() makes, in Keras's words: at least one example, a
   // positive batch_size, a validation split that leaves both sides non-empty.
   static Result<data::Split> checkedSplit(std::int64_t examples, std::int64_t batchSize, double validationSplit);
-  SequenceTask(data::IdMatrix ids, data::Split split, std::int64_t batchSize, bool shuffle, std::uint64_t seed);
+  SequenceTask(data::IdMatrix ids, data::Split split, const SequenceOptions& options);
 
   // Copies the examples' id rows into the batch, then their targets (loadTargets).
   void loadBatch(const std::vector<std::int64_t>& examples);
