@@ -156,15 +156,23 @@ Status CpuBackend::maskedMeanPool(const IdBatch& ids, bool maskZero, float* pool
     table = nullptr;
   }
   const float* gathered = m_lookupScratch.data();
+  // Whole rows prefetched as far ahead as the gather does: the pooling reads the same random rows.
+  const int prefetch = table ? gatherPrefetchRows(-1, d) : 0;
+  const std::int64_t lines = (d * static_cast<std::int64_t>(sizeof(float)) + 63) / 64;
   m_pool.parallelFor(
       ids.rows,
       [&](int, std::int64_t begin, std::int64_t end) {
+        const std::int64_t chunkEnd = end * ids.length;  // positions of this chunk's sequences
         for (std::int64_t b = begin; b < end; ++b) {
           float* acc = pooled + b * d;
           std::fill(acc, acc + d, 0.0f);
           std::int64_t valid = 0;
           for (std::int64_t l = 0; l < ids.length; ++l) {
             const std::int64_t p = b * ids.length + l;
+            if (prefetch > 0 && p + prefetch < chunkEnd) {
+              const char* next = reinterpret_cast<const char*>(table + ids.ids[p + prefetch] * d);
+              for (std::int64_t c = 0; c < lines; ++c) __builtin_prefetch(next + c * 64, 0, 3);
+            }
             const std::int64_t id = ids.ids[p];
             if (maskZero && id == 0) continue;
             ++valid;
