@@ -32,6 +32,7 @@
 #include "engine/session/json_writer.h"
 #include "engine/session/run_builder.h"
 #include "engine/session/run_manifest.h"
+#include "engine/session/skipgram_checkpoint.h"
 #include "engine/session/trainer.h"
 #include "engine/tasks/skipgram_trainer.h"
 
@@ -58,6 +59,7 @@ Fit:  --batch-size 32 --epochs 1 --no-shuffle --validation-split F --seed S
 Engine:  --engine cpu|vulkan|auto --threads N
 Output:  --save PATH (.npy table; .vec/.txt word2vec text with the vocabulary)  --metrics PATH.json
   --checkpoint SESSION.embscope [--checkpoint-every STEPS]  --resume SESSION.embscope
+    (skipgram: a step is a chunk of ~10,000 corpus words; resume repeats the configuration)
   --snapshot-every STEPS  --quiet
 
 Exit codes: 0 done, 1 data or runtime error, 2 configuration error, 130 interrupted (what was
@@ -248,8 +250,13 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
   cfg.outputDim = layer.outputDim ? layer.outputDim : 100;
   if (a.has("--optimizer") && a.valueOr("--optimizer", "") != "sgd")
     return cli::fail(Status::invalidArgument("--task skipgram trains with word2vec's SGD (linear decay); --optimizer must be sgd"));
-  if (out.checkpoint.size() || a.has("--resume"))
-    return cli::fail(Status::invalidArgument("--task skipgram does not take --checkpoint/--resume yet"));
+  auto checkpointEvery = a.integer("--checkpoint-every", 0);
+  if (!checkpointEvery) return cli::fail(checkpointEvery.status());
+  if (*checkpointEvery < 0) return cli::fail(Status::invalidArgument("--checkpoint-every must be 0 or positive"));
+  if (*checkpointEvery > 0 && out.checkpoint.empty())
+    return cli::fail(Status::invalidArgument("--checkpoint-every needs --checkpoint SESSION"));
+  // A skip-gram step is a chunk of ~10,000 corpus words: the barrier where the Hogwild workers join.
+  cfg.checkpointEveryChunks = *checkpointEvery;
   if (!out.save.empty()) {
     if (Status s = checkSavePath(out.save, true); !s) return cli::fail(s);
   }
@@ -275,11 +282,41 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
   if (layer.inputDim != corpus->vocabulary.size())
     return cli::fail(Status::invalidArgument("--input-dim " + std::to_string(layer.inputDim) + " differs from the corpus vocabulary (" +
                                              std::to_string(corpus->vocabulary.size()) + " ids)"));
+  layer.seed = cfg.seed;
   if (Status s = validateLayerConfig(layer); !s) return cli::fail(s);
-  auto table = initializeTable(layer);
-  if (!table) return cli::fail(table.status());
-  cfg.initialTable = std::move(table).value();
+  std::optional<SkipGramState> resumeState;
+  if (auto resume = a.value("--resume")) {
+    auto file = io::readSessionFile(*resume);
+    if (!file) return cli::fail(file.status());
+    auto st = session::skipGramStateFromCheckpoint(*file, cfg, corpus->vocabulary);
+    if (!st) return cli::fail(st.status().withContext("--resume " + *resume));
+    resumeState = std::move(st).value();
+  } else {
+    auto table = initializeTable(layer);
+    if (!table) return cli::fail(table.status());
+    cfg.initialTable = std::move(table).value();
+  }
+  session::RunManifest manifest;
+  manifest.task = "skipgram";
+  manifest.data = preset.empty() ? a.valueOr("--corpus", "") : "preset " + preset;
+  manifest.layer = layer;
+  manifest.layer.weights.reset();
+  manifest.optimizer.name = "sgd";
+  manifest.optimizer.learningRate = cfg.learningRate;
+  manifest.epochs = cfg.epochs;
+  manifest.seed = cfg.seed;
+  manifest.engine = {"cpu", "CPU (" + std::to_string(cfg.threads) + " Hogwild threads)", cfg.threads};
+  manifest.version = versionString();
+  manifest.commandLine = argv;
+  // The run manifest with the skip-gram settings beside it.
+  std::string manifestJson = session::manifestToJson(manifest);
+  manifestJson.pop_back();
+  manifestJson += ", \"skipgram\": " + session::skipGramConfigJson(cfg) + "}";
+  auto writeCheckpoint = [&](const SkipGramState& st) {
+    return io::writeSessionFile(out.checkpoint, session::skipGramCheckpoint(st, cfg, corpus->vocabulary, manifestJson));
+  };
   SkipGramCallbacks cb;
+  if (!out.checkpoint.empty()) cb.onCheckpoint = writeCheckpoint;
   const bool bar = isTty() && !a.has("--quiet");
   if (bar)
     cb.onProgress = [](const SkipGramProgress& p) {
@@ -287,23 +324,23 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
                    p.loss, p.learningRate, p.wordsPerSecond);
     };
   SkipGramTrainer trainer;
-  auto r = trainer.run(cfg, *corpus, cb, cli::interruptToken());
+  auto r = trainer.run(cfg, *corpus, cb, cli::interruptToken(), resumeState ? &*resumeState : nullptr);
   if (bar) std::fprintf(stderr, "\n");
   if (!r) return cli::fail(r.status());
+  if (!out.checkpoint.empty())
+    if (Status s = writeCheckpoint(skipGramStateOf(*r)); !s) return cli::fail(s);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!out.save.empty())
     if (Status s = saveTable(out.save, r->embeddings, &corpus->vocabulary); !s) return cli::fail(s);
   if (!out.metrics.empty()) {
     std::vector<session::EpochRecord> records;
     for (const auto& e : r->epochs) records.push_back({e.epoch, e.loss, 0.0, std::nullopt, std::nullopt, e.seconds});
-    compute::BackendInfo info{"cpu", "CPU (" + std::to_string(cfg.threads) + " Hogwild threads)", cfg.threads};
-    const double wps = double(corpus->tokenCount) * double(cfg.epochs) / seconds;
-    session::JsonWriter m;
-    m.beginObject().key("task").value("skipgram").key("command_line").beginArray();
-    for (const auto& s : argv) m.value(s);
-    m.endArray().endObject();
-    if (Status s = writeMetrics(out.metrics, "skipgram", info, cfg.seed, r->pairs, seconds, records, "words_per_second", wps,
-                                m.str());
+    // Corpus tokens (dropped rare words included) x epochs / wall: scaled by the share of the
+    // epochs this call trained, so a resumed or interrupted run counts only its own words.
+    const double wordsThisCall = double(r->wordsProcessed - (resumeState ? resumeState->position.wordsProcessed : 0));
+    const double wps = double(corpus->tokenCount) * wordsThisCall / double(corpus->keptTokens()) / seconds;
+    if (Status s = writeMetrics(out.metrics, "skipgram", manifest.engine, cfg.seed, r->pairs, seconds, records,
+                                "words_per_second", wps, manifestJson);
         !s)
       return cli::fail(s);
   }
