@@ -283,6 +283,15 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
     return cli::fail(Status::invalidArgument("--input-dim " + std::to_string(layer.inputDim) + " differs from the corpus vocabulary (" +
                                              std::to_string(corpus->vocabulary.size()) + " ids)"));
   layer.seed = cfg.seed;
+  // word2vec's semantics: the Embedding is the input table, and its start is word2vec's own,
+  // uniform(-0.5/D, 0.5/D), unless the user chose one (defaultSkipGramTable says why).
+  const bool word2vecStart = !a.has("--embeddings-initializer") && !layer.weights;
+  if (word2vecStart) {
+    InitializerSpec init = initializerSpec("random_uniform");
+    init.set("minval", -kWord2VecInitScale / double(cfg.outputDim));
+    init.set("maxval", kWord2VecInitScale / double(cfg.outputDim));
+    layer.embeddingsInitializer = init;
+  }
   if (Status s = validateLayerConfig(layer); !s) return cli::fail(s);
   std::optional<SkipGramState> resumeState;
   if (auto resume = a.value("--resume")) {
@@ -311,7 +320,11 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
   // The run manifest with the skip-gram settings beside it.
   std::string manifestJson = session::manifestToJson(manifest);
   manifestJson.pop_back();
-  manifestJson += ", \"skipgram\": " + session::skipGramConfigJson(cfg) + "}";
+  manifestJson += ", \"skipgram\": " + session::skipGramConfigJson(cfg) + ", \"initializer_source\": " +
+                  session::JsonWriter::quote(layer.weights ? "--init weights"
+                                             : word2vecStart ? "word2vec default: uniform(-0.5/output_dim, 0.5/output_dim)"
+                                                             : "--embeddings-initializer") +
+                  "}";
   auto writeCheckpoint = [&](const SkipGramState& st) {
     return io::writeSessionFile(out.checkpoint, session::skipGramCheckpoint(st, cfg, corpus->vocabulary, manifestJson));
   };

@@ -22,9 +22,7 @@ using skipgram_detail::NegativeSampler;
 using skipgram_detail::SigmoidTables;
 using skipgram_detail::StepStats;
 
-// Words between two updates of the shared word count, the learning rate and the cancel check
-// (word2vec updates alpha every 10,000 words too); also the size of a chunk of work.
-constexpr std::int64_t kWordsPerCheckpoint = 10000;
+using skipgram_detail::decayedRate;
 
 struct AlignedFree {
   void operator()(float* p) const { std::free(p); }
@@ -125,11 +123,6 @@ Matrix unpad(const float* rows, std::int64_t vocab, std::int64_t dim, std::int64
   for (std::int64_t r = 0; r < vocab; ++r)
     std::memcpy(m.row(r).data(), rows + r * dp, sizeof(float) * std::size_t(dim));
   return m;
-}
-
-// The learning rate at a position: word2vec's linear decay with words processed, floored at 1e-4.
-float decayedRate(float startAlpha, std::int64_t words, double totalWords) {
-  return startAlpha * static_cast<float>(std::max(1e-4, 1.0 - double(words) / totalWords));
 }
 
 // Trains chunks from the shared cursor until it reaches sh.segmentEnd (or a stop). Every chunk a
@@ -261,8 +254,12 @@ Matrix uniformSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t 
   return m;
 }
 
+float word2vecInitLimit(std::int64_t outputDim) {
+  return static_cast<float>(kWord2VecInitScale / double(std::max<std::int64_t>(outputDim, 1)));
+}
+
 Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
-  return uniformSkipGramTable(rows, cols, seed, 0.05f);
+  return uniformSkipGramTable(rows, cols, seed, word2vecInitLimit(cols));
 }
 
 Status validateSkipGramConfig(const SkipGramConfig& c, std::int64_t vocabularySize) {
@@ -309,16 +306,7 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
 
   const std::int64_t dim = config.outputDim;
   const std::int64_t dp = (dim + 15) / 16 * 16;
-  // Chunks of whole sentences, about kWordsPerCheckpoint words each.
-  std::vector<std::size_t> chunkStarts{0};
-  std::uint64_t chunkEnd = kWordsPerCheckpoint;
-  for (std::size_t s = 0; s < corpus.sentenceCount(); ++s) {
-    if (corpus.sentenceEnds[s] >= chunkEnd && s + 1 < corpus.sentenceCount()) {
-      chunkStarts.push_back(s + 1);
-      chunkEnd = corpus.sentenceEnds[s] + kWordsPerCheckpoint;
-    }
-  }
-  chunkStarts.push_back(corpus.sentenceCount());
+  std::vector<std::size_t> chunkStarts = skipgram_detail::chunkStarts(corpus, skipgram_detail::kWordsPerChunk);
   const std::int64_t chunksPerEpoch = static_cast<std::int64_t>(chunkStarts.size()) - 1;
   const std::int64_t chunkCount = chunksPerEpoch * config.epochs;
 
@@ -358,17 +346,8 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   }
 
   // Subsampling: word2vec's keep probability, as a 32-bit threshold per word.
-  std::vector<std::uint32_t> keep;
+  const std::vector<std::uint32_t> keep = skipgram_detail::keepThresholds(corpus, config.sample);
   const std::int64_t trainWords = corpus.keptTokens();
-  if (config.sample > 0.0) {
-    keep.resize(static_cast<std::size_t>(vocab));
-    const double sN = config.sample * double(trainWords);
-    for (std::int64_t w = 0; w < vocab; ++w) {
-      const double cn = double(corpus.vocabulary.frequency(static_cast<std::int32_t>(w)));
-      const double p = cn > 0 ? (std::sqrt(cn / sN) + 1.0) * sN / cn : 1.0;
-      keep[static_cast<std::size_t>(w)] = p >= 1.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(p * 4294967296.0);
-    }
-  }
   const NegativeSampler sampler(corpus.vocabulary.frequencies(), config.negativePower);
   static const SigmoidTables tables;
 

@@ -129,8 +129,15 @@ class SkipGramTrainer {
 // The result as a resumable state (copies the tables).
 SkipGramState skipGramStateOf(const SkipGramResult& result);
 
-// Keras's default Embedding initializer, RandomUniform(-0.05, 0.05), drawn row-major from Rng(seed):
-// used when SkipGramConfig::initialTable is absent.
+// The skip-gram task's default start for the input table: word2vec's own, uniform in
+// [-0.5/D, 0.5/D) (word2vec.c's `(rand/65536 - 0.5) / layer1_size`), drawn row-major from
+// Rng(seed); used when SkipGramConfig::initialTable is absent. Why not Keras's default
+// RandomUniform(-0.05, 0.05): SGNS moves a row by lr x (a context row that starts at zero), so
+// the first epochs' updates are small against a ±0.05 start and the random start stays in the
+// trained vectors as noise (topics analogies 0.93–0.95 against 0.97–0.99 with a ±1/D-scale start;
+// docs/benchmarks/skipgram.md). The limit is kWord2VecInitScale / D.
+inline constexpr double kWord2VecInitScale = 0.5;
+float word2vecInitLimit(std::int64_t outputDim);
 Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed);
 // RandomUniform(-limit, limit) the same way (fastText's own start is limit = 1/D).
 Matrix uniformSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed, float limit);

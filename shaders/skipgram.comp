@@ -1,0 +1,98 @@
+#version 450
+// Skip-gram with negative sampling on the device: one (context word, targets) pair per
+// invocation, the CPU trainer's step exactly (engine/tasks/skipgram_kernels.h):
+//   for each target t (the centre word first, label 1, then the negatives, label 0):
+//     f = in · out[t];  g = (label − σ(f)) · α;  acc += g · out[t];  out[t] += g · in
+//   in += acc
+// with σ and the loss from word2vec's table (the host uploads the CPU's SigmoidTables), so a
+// conflict-free batch gives the CPU's numbers. Pairs of one batch run concurrently and write
+// shared rows without locks (Hogwild, as word2vec's threads do).
+// The input (syn0) and context (syn1neg) tables are sharded descriptor arrays. A pair's rows lie
+// in arbitrary shards, so every shard access runs inside a loop over the shards whose counter is
+// the index: the index is then the same for every invocation that executes the access
+// (dynamically uniform), never a per-invocation value, which lavapipe (no descriptor indexing)
+// would not honour.
+#include "common.glsl"
+
+layout(constant_id = 0) const uint WG = 64;
+layout(constant_id = 1) const uint D = 100;      // output_dim
+layout(constant_id = 2) const uint STRIDE = 7;   // words per pair: input row, then negative + 1 targets
+layout(local_size_x_id = 0) in;
+
+layout(push_constant) uniform Params {
+  uint pairCount;
+  uint inRowsPerShard;
+  uint inShards;
+  uint outRowsPerShard;
+  uint outShards;
+  float alpha;
+} p;
+
+// pairs[i * STRIDE]: the input row (the context word); then the targets, the centre word first;
+// 0xffffffff = no target (a negative equal to the centre word was skipped).
+layout(std430, binding = 0) readonly buffer Pairs { uint pairs[]; };
+// [0, 1002): σ; [1002, 2004): −log σ; [2004, 3006): −log(1 − σ) (SigmoidTables' layout).
+layout(std430, binding = 1) readonly buffer Tables { float tables[]; };
+layout(std430, binding = 2) writeonly buffer Loss { vec2 lossOut[]; };  // (loss, score sum) per pair
+layout(std430, binding = 3) buffer Syn0 { float v[]; } syn0[MAX_SHARDS];
+layout(std430, binding = 4) buffer Syn1 { float v[]; } syn1[MAX_SHARDS];
+
+const uint kNone = 0xffffffffu;
+const uint kTableSize = 1000u;
+const float kMaxExp = 6.0;
+
+int sigmoidIndex(float f) {
+  float x = (f + kMaxExp) * (float(kTableSize) / (2.0 * kMaxExp)) + 1.0;
+  x = max(x, 0.0);  // NaN -> 0 (GLSL max returns the number for a NaN first operand on most drivers)
+  x = min(x, float(kTableSize + 1u));
+  return int(x);
+}
+
+void main() {
+  uint i = flatGroup() * WG + gl_LocalInvocationID.x;
+  if (i >= p.pairCount) return;
+  uint base = i * STRIDE;
+  uint inRow = pairs[base];
+  uint inShard = inRow / p.inRowsPerShard;
+  uint inOff = (inRow - inShard * p.inRowsPerShard) * D;
+
+  float inv[D];
+  float acc[D];
+  for (uint s = 0; s < p.inShards; ++s) {
+    if (s == inShard) {
+      for (uint c = 0; c < D; ++c) inv[c] = syn0[s].v[inOff + c];
+    }
+  }
+  for (uint c = 0; c < D; ++c) acc[c] = 0.0;
+
+  float loss = 0.0;
+  float scoreSum = 0.0;
+  for (uint j = 1; j < STRIDE; ++j) {
+    uint t = pairs[base + j];
+    if (t == kNone) continue;
+    uint tShard = t / p.outRowsPerShard;
+    uint tOff = (t - tShard * p.outRowsPerShard) * D;
+    for (uint s = 0; s < p.outShards; ++s) {
+      if (s == tShard) {
+        float f = 0.0;
+        for (uint c = 0; c < D; ++c) f += inv[c] * syn1[s].v[tOff + c];
+        int idx = sigmoidIndex(f);
+        float label = j == 1u ? 1.0 : 0.0;
+        float g = (label - tables[idx]) * p.alpha;
+        loss += j == 1u ? tables[1002 + idx] : tables[2004 + idx];
+        scoreSum += f;
+        for (uint c = 0; c < D; ++c) {
+          float o = syn1[s].v[tOff + c];
+          acc[c] += g * o;
+          syn1[s].v[tOff + c] = o + g * inv[c];
+        }
+      }
+    }
+  }
+  for (uint s = 0; s < p.inShards; ++s) {
+    if (s == inShard) {
+      for (uint c = 0; c < D; ++c) syn0[s].v[inOff + c] = inv[c] + acc[c];
+    }
+  }
+  lossOut[i] = vec2(loss, scoreSum);
+}
