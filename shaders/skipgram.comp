@@ -14,6 +14,10 @@
 // would not honour.
 #include "common.glsl"
 
+// Two shard arrays plus two buffers must fit 32 push descriptors and 32 storage buffers per stage
+// (lavapipe's limits, and common on GPUs), so each table takes at most 15 shards here.
+#define SG_MAX_SHARDS 15
+
 layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint D = 100;      // output_dim
 layout(constant_id = 2) const uint STRIDE = 7;   // words per pair: input row, then negative + 1 targets
@@ -31,11 +35,11 @@ layout(push_constant) uniform Params {
 // pairs[i * STRIDE]: the input row (the context word); then the targets, the centre word first;
 // 0xffffffff = no target (a negative equal to the centre word was skipped).
 layout(std430, binding = 0) readonly buffer Pairs { uint pairs[]; };
-// [0, 1002): σ; [1002, 2004): −log σ; [2004, 3006): −log(1 − σ) (SigmoidTables' layout).
-layout(std430, binding = 1) readonly buffer Tables { float tables[]; };
-layout(std430, binding = 2) writeonly buffer Loss { vec2 lossOut[]; };  // (loss, score sum) per pair
-layout(std430, binding = 3) buffer Syn0 { float v[]; } syn0[MAX_SHARDS];
-layout(std430, binding = 4) buffer Syn1 { float v[]; } syn1[MAX_SHARDS];
+// [0, 1002): σ; [1002, 2004): −log σ; [2004, 3006): −log(1 − σ) (SigmoidTables' layout); then
+// from 3006 (loss, score sum) per pair, written here.
+layout(std430, binding = 1) buffer Aux { float aux[]; };
+layout(std430, binding = 2) buffer Syn0 { float v[]; } syn0[SG_MAX_SHARDS];
+layout(std430, binding = 3) buffer Syn1 { float v[]; } syn1[SG_MAX_SHARDS];
 
 const uint kNone = 0xffffffffu;
 const uint kTableSize = 1000u;
@@ -78,8 +82,8 @@ void main() {
         for (uint c = 0; c < D; ++c) f += inv[c] * syn1[s].v[tOff + c];
         int idx = sigmoidIndex(f);
         float label = j == 1u ? 1.0 : 0.0;
-        float g = (label - tables[idx]) * p.alpha;
-        loss += j == 1u ? tables[1002 + idx] : tables[2004 + idx];
+        float g = (label - aux[idx]) * p.alpha;
+        loss += j == 1u ? aux[1002 + idx] : aux[2004 + idx];
         scoreSum += f;
         for (uint c = 0; c < D; ++c) {
           float o = syn1[s].v[tOff + c];
@@ -94,5 +98,6 @@ void main() {
       for (uint c = 0; c < D; ++c) syn0[s].v[inOff + c] = inv[c] + acc[c];
     }
   }
-  lossOut[i] = vec2(loss, scoreSum);
+  aux[3006 + 2 * i] = loss;
+  aux[3006 + 2 * i + 1] = scoreSum;
 }

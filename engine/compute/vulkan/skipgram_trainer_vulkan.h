@@ -1,0 +1,29 @@
+#pragma once
+// `embedscope train --task skipgram --engine vulkan`: word2vec SGNS with the updates on the device.
+// The host walks the corpus exactly as one CPU trainer thread does — the same chunks, the same
+// subsampling, window draws and unigram^0.75 negatives from Rng::stream(seed, 1), the same
+// learning-rate decay per chunk — and hands the device batches of (context word, centre word,
+// negatives); shaders/skipgram.comp applies the CPU step to both tables (Hogwild inside a batch,
+// batches in order; a batch never spans a learning-rate change). The result has the CPU
+// trainer's shape (SkipGramResult), so --save, --metrics and the evaluations read it alike.
+// Progress, snapshots (every snapshotEveryWords) and cancel follow the CPU trainer's contract;
+// checkpoints/resume are not offered on this engine yet (the CLI says so).
+#include <cstdint>
+
+#include "engine/compute/vulkan/kernel_cache.h"
+#include "engine/core/cancel_token.h"
+#include "engine/data/text_corpus.h"
+#include "engine/tasks/skipgram_config.h"
+#include "engine/tasks/skipgram_trainer.h"
+
+namespace embedscope::vk {
+
+struct VulkanSkipGramOptions {
+  std::uint32_t batchPairs = 8192;  // pairs per dispatch
+};
+
+Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGramConfig& config,
+                                             const data::TextCorpus& corpus, const SkipGramCallbacks& callbacks = {},
+                                             const CancelToken& cancel = {}, const VulkanSkipGramOptions& options = {});
+
+}  // namespace embedscope::vk
