@@ -35,6 +35,7 @@
 #include "engine/session/skipgram_checkpoint.h"
 #include "engine/session/trainer.h"
 #include "engine/tasks/skipgram_trainer.h"
+#include "engine/compute/vulkan/skipgram_trainer_vulkan.h"
 
 using namespace embedscope;
 using embedscope::cli::Args;
@@ -257,6 +258,24 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
     return cli::fail(Status::invalidArgument("--checkpoint-every needs --checkpoint SESSION"));
   // A skip-gram step is a chunk of ~10,000 corpus words: the barrier where the Hogwild workers join.
   cfg.checkpointEveryChunks = *checkpointEvery;
+  auto engine = compute::parseEngineChoice(a.valueOr("--engine", "cpu"));
+  if (!engine) return cli::fail(engine.status());
+  // The device is opened before the corpus is read, so a missing one fails fast (exit 1).
+  std::unique_ptr<vk::VulkanContext> vulkan;
+  std::string engineReason = "asked for";
+  if (*engine != compute::EngineChoice::Cpu) {
+    auto ctx = vk::openSkipGramContext(*engine == compute::EngineChoice::Auto);
+    if (ctx) {
+      vulkan = std::move(ctx).value();
+    } else if (*engine == compute::EngineChoice::Vulkan) {
+      return cli::fail(ctx.status().withContext("--engine vulkan"));
+    } else {
+      engineReason = "vulkan: " + ctx.status().message() + "; using the CPU";
+    }
+  }
+  if (vulkan && (!out.checkpoint.empty() || a.has("--resume")))
+    return cli::fail(Status::invalidArgument(
+        "--task skipgram takes --checkpoint/--resume on the CPU engine only (the Vulkan engine has no checkpoints yet)"));
   if (!out.save.empty()) {
     if (Status s = checkSavePath(out.save, true); !s) return cli::fail(s);
   }
@@ -314,7 +333,10 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
   manifest.optimizer.learningRate = cfg.learningRate;
   manifest.epochs = cfg.epochs;
   manifest.seed = cfg.seed;
-  manifest.engine = {"cpu", "CPU (" + std::to_string(cfg.threads) + " Hogwild threads)", cfg.threads};
+  manifest.engine = vulkan ? compute::BackendInfo{"vulkan", vulkan->info().name, 1}
+                          : compute::BackendInfo{"cpu", "CPU (" + std::to_string(cfg.threads) + " Hogwild threads)",
+                                                 cfg.threads};
+  manifest.engineReason = engineReason;
   manifest.version = versionString();
   manifest.commandLine = argv;
   // The run manifest with the skip-gram settings beside it.
@@ -336,8 +358,13 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
       std::fprintf(stderr, "\r\033[K%5.1f%% epoch %d loss %.4f lr %.5f %.0f words/s", 100.0 * p.fraction(), p.epoch + 1,
                    p.loss, p.learningRate, p.wordsPerSecond);
     };
-  SkipGramTrainer trainer;
-  auto r = trainer.run(cfg, *corpus, cb, cli::interruptToken(), resumeState ? &*resumeState : nullptr);
+  Result<SkipGramResult> r = Status::internal("not run");
+  if (vulkan) {
+    vk::KernelCache kernels(*vulkan);
+    r = vk::trainSkipGramOnVulkan(kernels, cfg, *corpus, cb, cli::interruptToken());
+  } else {
+    r = SkipGramTrainer().run(cfg, *corpus, cb, cli::interruptToken(), resumeState ? &*resumeState : nullptr);
+  }
   if (bar) std::fprintf(stderr, "\n");
   if (!r) return cli::fail(r.status());
   if (!out.checkpoint.empty())

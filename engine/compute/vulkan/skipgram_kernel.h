@@ -26,18 +26,27 @@ struct SkipGramBatchLoss {
   double scoreSum = 0.0;  // summed raw scores: non-finite means the tables diverged
 };
 
+// MODE 0 (pair per invocation) on CPU-type devices: on lavapipe it measured ~6x faster than MODE 1,
+// whose two workgroup barriers per target are expensive there (docs/benchmarks/vulkan.md).
+// MODE 1 on real GPUs: the coalesced shape (lanes over a row's columns) GPUs want; not measured
+// on a GPU yet.
+int defaultSkipGramMode(const DeviceInfo& info);
+
 class SkipGramDevice {
  public:
   // input and context are V x D; `negative` fixes the pair stride (negative + 2 words);
   // maxPairs the largest batch. rowsPerShard = 0 shards the tables by the device's storage range
   // (ShardedMatrix); a positive value forces that many rows per shard (tests cross shard
-  // boundaries on tiny tables with it).
+  // boundaries on tiny tables with it). mode: 0 one pair per invocation, 1 one pair per workgroup
+  // with lanes over columns, -1 the device's choice (defaultSkipGramMode).
   static Result<std::unique_ptr<SkipGramDevice>> create(KernelCache& kernels, const Matrix& input,
                                                         const Matrix& context, int negative, std::uint32_t maxPairs,
-                                                        std::uint64_t rowsPerShard = 0);
+                                                        std::uint64_t rowsPerShard = 0, int mode = -1);
 
   std::uint32_t stride() const { return m_stride; }
   std::uint32_t maxPairs() const { return m_maxPairs; }
+  std::uint32_t mode() const { return m_mode; }
+  std::uint32_t workgroupSize() const { return m_workgroup; }
   std::uint32_t inputShards() const { return m_syn0->shardCount(); }
   std::uint32_t contextShards() const { return m_syn1->shardCount(); }
 
@@ -55,7 +64,7 @@ class SkipGramDevice {
   std::unique_ptr<Buffer> m_pairs, m_aux;
   std::vector<BufferBinding> m_bindings;
   std::vector<float> m_lossHost;
-  std::uint32_t m_stride = 0, m_maxPairs = 0, m_workgroup = 64;
+  std::uint32_t m_stride = 0, m_maxPairs = 0, m_workgroup = 64, m_mode = 1;
   std::uint64_t m_rows = 0, m_cols = 0;
 };
 

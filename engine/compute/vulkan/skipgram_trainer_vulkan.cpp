@@ -13,6 +13,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 }
 
+Result<std::unique_ptr<VulkanContext>> openSkipGramContext(bool autoOnly) {
+  auto devices = enumerateDevices();
+  if (!devices) return devices.status();
+  const DeviceChoice choice = autoOnly ? chooseAutoDevice(*devices) : chooseVulkanDevice(*devices);
+  if (!choice.index) return Status::unavailable(choice.reason);
+  VulkanContext::Options o;
+  o.deviceIndex = choice.index;
+  return VulkanContext::create(o);
+}
+
 Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGramConfig& config,
                                              const data::TextCorpus& corpus, const SkipGramCallbacks& callbacks,
                                              const CancelToken& cancel, const VulkanSkipGramOptions& options) {

@@ -9,6 +9,7 @@
 // Progress, snapshots (every snapshotEveryWords) and cancel follow the CPU trainer's contract;
 // checkpoints/resume are not offered on this engine yet (the CLI says so).
 #include <cstdint>
+#include <memory>
 
 #include "engine/compute/vulkan/kernel_cache.h"
 #include "engine/core/cancel_token.h"
@@ -21,6 +22,10 @@ namespace embedscope::vk {
 struct VulkanSkipGramOptions {
   std::uint32_t batchPairs = 8192;  // pairs per dispatch
 };
+
+// A context on the device `--engine vulkan` (autoOnly = false) or `--engine auto` (true: real
+// GPUs only) would use; Unavailable with the reason when there is none.
+Result<std::unique_ptr<VulkanContext>> openSkipGramContext(bool autoOnly);
 
 Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGramConfig& config,
                                              const data::TextCorpus& corpus, const SkipGramCallbacks& callbacks = {},
