@@ -273,9 +273,6 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
       engineReason = "vulkan: " + ctx.status().message() + "; using the CPU";
     }
   }
-  if (vulkan && (!out.checkpoint.empty() || a.has("--resume")))
-    return cli::fail(Status::invalidArgument(
-        "--task skipgram takes --checkpoint/--resume on the CPU engine only (the Vulkan engine has no checkpoints yet)"));
   if (!out.save.empty()) {
     if (Status s = checkSavePath(out.save, true); !s) return cli::fail(s);
   }
@@ -361,7 +358,8 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
   Result<SkipGramResult> r = Status::internal("not run");
   if (vulkan) {
     vk::KernelCache kernels(*vulkan);
-    r = vk::trainSkipGramOnVulkan(kernels, cfg, *corpus, cb, cli::interruptToken());
+    r = vk::trainSkipGramOnVulkan(kernels, cfg, *corpus, cb, cli::interruptToken(), {},
+                                  resumeState ? &*resumeState : nullptr);
   } else {
     r = SkipGramTrainer().run(cfg, *corpus, cb, cli::interruptToken(), resumeState ? &*resumeState : nullptr);
   }

@@ -1,11 +1,13 @@
 // `embedscope train --task skipgram --engine vulkan` end to end on the device the engine uses:
 // the topics preset trains to neighbour purity@10 >= 0.8 (scored by numpy from the saved word2vec
 // text, not by the engine), the metrics name the Vulkan engine and device, the child process's
-// validation layer stays silent, and checkpoints are refused on this engine (exit 2, nothing
-// written).
+// validation layer stays silent; a Ctrl-C after a checkpoint and --resume finish the run on the
+// device.
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
+#include <csignal>
 
 #include "tests/support/test_support.h"
 #include "tests/support/vulkan_test_main.h"
@@ -61,14 +63,31 @@ class TestSkipGramCli : public QObject {
     QVERIFY2(parts[1].toDouble() >= 0.8, qPrintable(p.out));
   }
 
-  void checkpointsAreRefusedOnVulkan() {
+  void ctrlCThenResumeOnVulkan() {
     QTemporaryDir dir;
-    auto r = runCli({"train", "--task", "skipgram", "--preset", "topics", "--engine", "vulkan", "--checkpoint",
-                     dir.filePath("c.embscope"), "--save", dir.filePath("t.npy"), "--quiet"});
-    QCOMPARE(r.exitCode, 2);
-    QVERIFY2(r.err.contains("CPU engine only"), qPrintable(r.err));
-    QVERIFY(!QFile::exists(dir.filePath("t.npy")));
-    QVERIFY(!QFile::exists(dir.filePath("c.embscope")));
+    const QStringList base{"train", "--task", "skipgram", "--preset", "topics", "--engine", "vulkan", "--epochs", "2",
+                           "--output-dim", "16", "--seed", "4", "--quiet"};
+    const QString ckpt = dir.filePath("run.embscope");
+    QProcess p;
+    p.start(embedscope::testing::embedscopeBin(),
+            base + QStringList{"--checkpoint", ckpt, "--checkpoint-every", "5", "--save", dir.filePath("stopped.npy")});
+    QVERIFY(p.waitForStarted());
+    QElapsedTimer t;
+    t.start();
+    while (!QFile::exists(ckpt) && t.elapsed() < 60000 && p.state() == QProcess::Running) QTest::qWait(5);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 130);
+    auto resumed = runCli(base + QStringList{"--resume", ckpt, "--save", dir.filePath("resumed.npy"), "--metrics",
+                                             dir.filePath("m.json")});
+    QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
+    QVERIFY2(!resumed.err.contains("validation"), qPrintable(resumed.err));
+    QFile m(dir.filePath("m.json"));
+    QVERIFY(m.open(QIODevice::ReadOnly));
+    const auto doc = QJsonDocument::fromJson(m.readAll()).object();
+    QCOMPARE(doc["engine"].toString(), QString("vulkan"));
+    QCOMPARE(doc["epochs"].toArray().size(), 2);
+    QVERIFY(QFile::exists(dir.filePath("resumed.npy")));
   }
 };
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <numeric>
 
 #include "engine/compute/vulkan/skipgram_kernel.h"
@@ -18,6 +19,7 @@
 #include "engine/data/topics_preset.h"
 #include "engine/tasks/skipgram_eval.h"
 #include "engine/tasks/skipgram_kernels.h"
+#include "engine/tasks/skipgram_trainer.h"
 #include "tests/support/vulkan_test_main.h"
 
 using namespace embedscope;
@@ -197,6 +199,55 @@ class TestSkipGramKernel : public QObject {
     QCOMPARE(r->epochs.back().pairs > 0, true);
     QVERIFY(r->epochs.back().loss < r->epochs.front().loss * 1.05);
     QVERIFY2(purity.purity >= 0.8, qPrintable(QString::number(purity.purity)));
+  }
+
+  // A checkpoint at a chunk barrier, resumed on the Vulkan engine and on the CPU engine: both
+  // finish the run (every word of every epoch, the epochs before the checkpoint keep their exact
+  // loss sums) and recover the preset. Pairs inside a device batch race (Hogwild over lavapipe's
+  // threads), so the device run is not asserted bit-identical.
+  void checkpointResumesOnEitherEngine() {
+    data::TopicsPresetOptions po;
+    po.sentences = 12000;
+    const data::TopicsPreset preset = data::generateTopicsPreset(po);
+    data::TextCorpusOptions co;
+    co.vocabulary.minCount = 1;
+    auto corpus = data::buildTextCorpus(preset.text, co);
+    QVERIFY(corpus.isOk());
+    SkipGramConfig cfg;
+    cfg.outputDim = 24;
+    cfg.epochs = 3;
+    cfg.seed = 5;
+    cfg.checkpointEveryChunks = 5;
+    auto ctx = vk::VulkanContext::create();
+    QVERIFY(ctx.isOk());
+    vk::KernelCache kernels(**ctx);
+    std::vector<SkipGramState> states;
+    SkipGramCallbacks cb;
+    cb.onCheckpoint = [&](const SkipGramState& st) {
+      states.push_back(st);
+      return Status::ok();
+    };
+    auto whole = vk::trainSkipGramOnVulkan(kernels, cfg, *corpus, cb);
+    QVERIFY2(whole.isOk(), whole.status().message().c_str());
+    QVERIFY(states.size() >= 3);
+    const std::int64_t perEpoch = states.front().position.chunksPerEpoch;
+    // The first checkpoint after epoch 1 ended.
+    const auto it = std::find_if(states.begin(), states.end(),
+                                 [&](const SkipGramState& st) { return st.position.chunksDone > perEpoch; });
+    QVERIFY(it != states.end());
+    cfg.checkpointEveryChunks = 0;
+    auto onVulkan = vk::trainSkipGramOnVulkan(kernels, cfg, *corpus, {}, {}, {}, &*it);
+    QVERIFY2(onVulkan.isOk(), onVulkan.status().message().c_str());
+    auto onCpu = SkipGramTrainer().run(cfg, *corpus, {}, {}, &*it);
+    QVERIFY2(onCpu.isOk(), onCpu.status().message().c_str());
+    for (const SkipGramResult* r : {&*onVulkan, &*onCpu}) {
+      QCOMPARE(r->wordsProcessed, cfg.epochs * corpus->keptTokens());
+      QCOMPARE(r->epochs.size(), std::size_t(3));
+      QCOMPARE(r->epochs[0].loss, whole->epochs[0].loss);  // carried in the state, not retrained
+      QVERIFY(!r->cancelled);
+      const double purity = neighbourPurity(r->embeddings, corpus->vocabulary, preset.clusterOf, 10).purity;
+      QVERIFY2(purity >= 0.8, qPrintable(QString::number(purity)));
+    }
   }
 };
 

@@ -25,22 +25,38 @@ Result<std::unique_ptr<VulkanContext>> openSkipGramContext(bool autoOnly) {
 
 Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGramConfig& config,
                                              const data::TextCorpus& corpus, const SkipGramCallbacks& callbacks,
-                                             const CancelToken& cancel, const VulkanSkipGramOptions& options) {
+                                             const CancelToken& cancel, const VulkanSkipGramOptions& options,
+                                             const SkipGramState* resumeFrom) {
   const std::int64_t vocab = corpus.vocabulary.size();
   EMBEDSCOPE_TRY(validateSkipGramConfig(config, vocab));
   if (corpus.ids.empty())
     return Status::dataError("the corpus has no word seen at least min_count times: nothing to train on");
   const std::int64_t dim = config.outputDim;
-  const Matrix initial = config.initialTable ? *config.initialTable : defaultSkipGramTable(vocab, dim, config.seed);
-  const Matrix zeros = Matrix::Zero(vocab, dim);  // word2vec's context table starts at zero
-  auto dev = SkipGramDevice::create(kernels, initial, zeros, config.negative, std::max<std::uint32_t>(1, options.batchPairs));
+  const std::vector<std::size_t> chunkStarts = skipgram_detail::chunkStarts(corpus, skipgram_detail::kWordsPerChunk);
+  const std::int64_t chunksPerEpoch = static_cast<std::int64_t>(chunkStarts.size()) - 1;
+  if (resumeFrom) {
+    const SkipGramState& r = *resumeFrom;
+    if (r.embeddings.rows() != vocab || r.embeddings.cols() != dim || r.context.rows() != vocab ||
+        r.context.cols() != dim)
+      return Status::invalidArgument("the checkpoint's tables do not fit this run (" + std::to_string(vocab) + " x " +
+                                     std::to_string(dim) + ")");
+    if (r.position.chunksPerEpoch != chunksPerEpoch || r.position.chunksDone < 0 ||
+        r.position.chunksDone > chunksPerEpoch * config.epochs ||
+        r.position.epochSums.size() != static_cast<std::size_t>(config.epochs) || r.position.rngStates.empty())
+      return Status::invalidArgument("the checkpoint's corpus cursor does not fit this corpus");
+  }
+  const Matrix initial = resumeFrom ? resumeFrom->embeddings
+                         : config.initialTable ? *config.initialTable
+                                               : defaultSkipGramTable(vocab, dim, config.seed);
+  // word2vec's context table starts at zero.
+  const Matrix context = resumeFrom ? resumeFrom->context : Matrix::Zero(vocab, dim);
+  auto dev = SkipGramDevice::create(kernels, initial, context, config.negative,
+                                    std::max<std::uint32_t>(1, options.batchPairs));
   if (!dev) return dev.status();
   SkipGramDevice& device = **dev;
 
   const std::vector<std::uint32_t> keep = skipgram_detail::keepThresholds(corpus, config.sample);
   const skipgram_detail::NegativeSampler sampler(corpus.vocabulary.frequencies(), config.negativePower);
-  const std::vector<std::size_t> chunkStarts = skipgram_detail::chunkStarts(corpus, skipgram_detail::kWordsPerChunk);
-  const std::int64_t chunksPerEpoch = static_cast<std::int64_t>(chunkStarts.size()) - 1;
   const std::int64_t trainWords = corpus.keptTokens();
   const double totalWords = double(config.epochs) * double(trainWords) + 1.0;
   const float startAlpha = static_cast<float>(config.learningRate);
@@ -52,12 +68,33 @@ Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGra
   std::int64_t batchTargets = 0;
   std::vector<SkipGramEpochSums> sums(static_cast<std::size_t>(config.epochs));
   std::int64_t wordCount = 0, chunksDone = 0;
-  float alpha = startAlpha;
-  const auto start = Clock::now();
+  double secondsBefore = 0.0;
+  if (resumeFrom) {
+    const SkipGramPosition& pos = resumeFrom->position;
+    rng.setState(pos.rngStates.front());  // thread 0's stream
+    sums = pos.epochSums;
+    wordCount = pos.wordsProcessed;
+    chunksDone = pos.chunksDone;
+    secondsBefore = pos.seconds;
+  }
+  float alpha = skipgram_detail::decayedRate(startAlpha, wordCount, totalWords);
+  const auto start =
+      Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(secondsBefore));
   auto lastReport = start;
   double reportLoss = 0.0;
   std::int64_t reportTargets = 0;
   std::int64_t nextSnapshot = config.snapshotEveryWords > 0 ? config.snapshotEveryWords : -1;
+  while (nextSnapshot > 0 && nextSnapshot <= wordCount) nextSnapshot += config.snapshotEveryWords;
+  auto positionNow = [&] {
+    SkipGramPosition pos;
+    pos.chunksDone = chunksDone;
+    pos.chunksPerEpoch = chunksPerEpoch;
+    pos.wordsProcessed = wordCount;
+    pos.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    pos.rngStates = {rng.state()};
+    pos.epochSums = sums;
+    return pos;
+  };
   bool diverged = false;
 
   auto flush = [&](SkipGramEpochSums& es) -> Status {
@@ -76,7 +113,7 @@ Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGra
 
   std::vector<std::int32_t> sentence;
   const int window = config.window;
-  for (std::int64_t chunk = 0; chunk < chunksPerEpoch * config.epochs && !diverged; ++chunk) {
+  for (std::int64_t chunk = chunksDone; chunk < chunksPerEpoch * config.epochs && !diverged; ++chunk) {
     if (cancel.isCancelled()) break;
     const auto epoch = static_cast<std::size_t>(chunk / chunksPerEpoch);
     const auto inEpoch = static_cast<std::size_t>(chunk % chunksPerEpoch);
@@ -147,6 +184,12 @@ Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGra
       callbacks.onSnapshot(std::move(snap));
       while (nextSnapshot <= wordCount) nextSnapshot += config.snapshotEveryWords;
     }
+    if (config.checkpointEveryChunks > 0 && callbacks.onCheckpoint && chunksDone % config.checkpointEveryChunks == 0 &&
+        chunksDone < chunksPerEpoch * config.epochs && !diverged) {
+      SkipGramState st{Matrix(vocab, dim), Matrix(vocab, dim), positionNow()};
+      EMBEDSCOPE_TRY(device.download(st.embeddings, st.context));
+      EMBEDSCOPE_TRY(callbacks.onCheckpoint(st));
+    }
   }
   if (diverged)
     return Status::dataError("non-finite loss after " + std::to_string(wordCount) +
@@ -171,12 +214,7 @@ Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGra
     result.pairs += s.pairs;
     result.epochs.push_back(es);
   }
-  result.position.chunksDone = chunksDone;
-  result.position.chunksPerEpoch = chunksPerEpoch;
-  result.position.wordsProcessed = wordCount;
-  result.position.seconds = result.seconds;
-  result.position.rngStates = {rng.state()};
-  result.position.epochSums = sums;
+  result.position = positionNow();
   return result;
 }
 

@@ -6,8 +6,10 @@
 // negatives); shaders/skipgram.comp applies the CPU step to both tables (Hogwild inside a batch,
 // batches in order; a batch never spans a learning-rate change). The result has the CPU
 // trainer's shape (SkipGramResult), so --save, --metrics and the evaluations read it alike.
-// Progress, snapshots (every snapshotEveryWords) and cancel follow the CPU trainer's contract;
-// checkpoints/resume are not offered on this engine yet (the CLI says so).
+// Progress, snapshots (every snapshotEveryWords), cancel, checkpoints (onCheckpoint every
+// checkpointEveryChunks chunks, the tables read back from the device) and resume from a
+// SkipGramState follow the CPU trainer's contract; the state is interchangeable with the CPU
+// trainer's (thread 0's generator), so a run may continue on the other engine.
 #include <cstdint>
 #include <memory>
 
@@ -29,6 +31,7 @@ Result<std::unique_ptr<VulkanContext>> openSkipGramContext(bool autoOnly);
 
 Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGramConfig& config,
                                              const data::TextCorpus& corpus, const SkipGramCallbacks& callbacks = {},
-                                             const CancelToken& cancel = {}, const VulkanSkipGramOptions& options = {});
+                                             const CancelToken& cancel = {}, const VulkanSkipGramOptions& options = {},
+                                             const SkipGramState* resumeFrom = nullptr);
 
 }  // namespace embedscope::vk
