@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
   cfg.sample = 1e-4;
   std::string preset = "topics", corpusPath, writeText, saveVec, saveContext, truthPath;
   std::int64_t minCount = 5, sentences = 80000;
-  double initLimit = 0.05;  // Keras's RandomUniform default; fastText starts at 1/dim
+  double initLimit = 0.0;  // 0: the skip-gram default, word2vec's 0.5/dim (Keras's default is 0.05; fastText's 1/dim)
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const char* v = argv[i + 1];
@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
   }
   const auto t2 = Clock::now();
   cfg.initialTable =
-      uniformSkipGramTable(corpus->vocabulary.size(), cfg.outputDim, cfg.seed, static_cast<float>(initLimit));
+      uniformSkipGramTable(corpus->vocabulary.size(), cfg.outputDim, cfg.seed,
+                           initLimit > 0 ? static_cast<float>(initLimit) : word2vecInitLimit(cfg.outputDim));
   auto result = SkipGramTrainer().run(cfg, *corpus);
   if (!result) {
     std::fprintf(stderr, "embedscope: error: %s\n", result.status().message().c_str());

@@ -32,8 +32,10 @@
 #include "engine/session/json_writer.h"
 #include "engine/session/run_builder.h"
 #include "engine/session/run_manifest.h"
+#include "engine/session/skipgram_checkpoint.h"
 #include "engine/session/trainer.h"
 #include "engine/tasks/skipgram_trainer.h"
+#include "engine/compute/vulkan/skipgram_trainer_vulkan.h"
 
 using namespace embedscope;
 using embedscope::cli::Args;
@@ -58,6 +60,7 @@ Fit:  --batch-size 32 --epochs 1 --no-shuffle --validation-split F --seed S
 Engine:  --engine cpu|vulkan|auto --threads N
 Output:  --save PATH (.npy table; .vec/.txt word2vec text with the vocabulary)  --metrics PATH.json
   --checkpoint SESSION.embscope [--checkpoint-every STEPS]  --resume SESSION.embscope
+    (skipgram: a step is a chunk of ~10,000 corpus words; resume repeats the configuration)
   --snapshot-every STEPS  --quiet
 
 Exit codes: 0 done, 1 data or runtime error, 2 configuration error, 130 interrupted (what was
@@ -248,8 +251,28 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
   cfg.outputDim = layer.outputDim ? layer.outputDim : 100;
   if (a.has("--optimizer") && a.valueOr("--optimizer", "") != "sgd")
     return cli::fail(Status::invalidArgument("--task skipgram trains with word2vec's SGD (linear decay); --optimizer must be sgd"));
-  if (out.checkpoint.size() || a.has("--resume"))
-    return cli::fail(Status::invalidArgument("--task skipgram does not take --checkpoint/--resume yet"));
+  auto checkpointEvery = a.integer("--checkpoint-every", 0);
+  if (!checkpointEvery) return cli::fail(checkpointEvery.status());
+  if (*checkpointEvery < 0) return cli::fail(Status::invalidArgument("--checkpoint-every must be 0 or positive"));
+  if (*checkpointEvery > 0 && out.checkpoint.empty())
+    return cli::fail(Status::invalidArgument("--checkpoint-every needs --checkpoint SESSION"));
+  // A skip-gram step is a chunk of ~10,000 corpus words: the barrier where the Hogwild workers join.
+  cfg.checkpointEveryChunks = *checkpointEvery;
+  auto engine = compute::parseEngineChoice(a.valueOr("--engine", "cpu"));
+  if (!engine) return cli::fail(engine.status());
+  // The device is opened before the corpus is read, so a missing one fails fast (exit 1).
+  std::unique_ptr<vk::VulkanContext> vulkan;
+  std::string engineReason = "asked for";
+  if (*engine != compute::EngineChoice::Cpu) {
+    auto ctx = vk::openSkipGramContext(*engine == compute::EngineChoice::Auto);
+    if (ctx) {
+      vulkan = std::move(ctx).value();
+    } else if (*engine == compute::EngineChoice::Vulkan) {
+      return cli::fail(ctx.status().withContext("--engine vulkan"));
+    } else {
+      engineReason = "vulkan: " + ctx.status().message() + "; using the CPU";
+    }
+  }
   if (!out.save.empty()) {
     if (Status s = checkSavePath(out.save, true); !s) return cli::fail(s);
   }
@@ -275,35 +298,87 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
   if (layer.inputDim != corpus->vocabulary.size())
     return cli::fail(Status::invalidArgument("--input-dim " + std::to_string(layer.inputDim) + " differs from the corpus vocabulary (" +
                                              std::to_string(corpus->vocabulary.size()) + " ids)"));
+  layer.seed = cfg.seed;
+  // word2vec's semantics: the Embedding is the input table, and its start is word2vec's own,
+  // uniform(-0.5/D, 0.5/D), unless the user chose one (defaultSkipGramTable says why).
+  const bool word2vecStart = !a.has("--embeddings-initializer") && !layer.weights;
+  if (word2vecStart) {
+    InitializerSpec init = initializerSpec("random_uniform");
+    init.set("minval", -kWord2VecInitScale / double(cfg.outputDim));
+    init.set("maxval", kWord2VecInitScale / double(cfg.outputDim));
+    layer.embeddingsInitializer = init;
+  }
   if (Status s = validateLayerConfig(layer); !s) return cli::fail(s);
-  auto table = initializeTable(layer);
-  if (!table) return cli::fail(table.status());
-  cfg.initialTable = std::move(table).value();
+  std::optional<SkipGramState> resumeState;
+  if (auto resume = a.value("--resume")) {
+    auto file = io::readSessionFile(*resume);
+    if (!file) return cli::fail(file.status());
+    auto st = session::skipGramStateFromCheckpoint(*file, cfg, corpus->vocabulary);
+    if (!st) return cli::fail(st.status().withContext("--resume " + *resume));
+    resumeState = std::move(st).value();
+  } else {
+    auto table = initializeTable(layer);
+    if (!table) return cli::fail(table.status());
+    cfg.initialTable = std::move(table).value();
+  }
+  session::RunManifest manifest;
+  manifest.task = "skipgram";
+  manifest.data = preset.empty() ? a.valueOr("--corpus", "") : "preset " + preset;
+  manifest.layer = layer;
+  manifest.layer.weights.reset();
+  manifest.optimizer.name = "sgd";
+  manifest.optimizer.learningRate = cfg.learningRate;
+  manifest.epochs = cfg.epochs;
+  manifest.seed = cfg.seed;
+  manifest.engine = vulkan ? compute::BackendInfo{"vulkan", vulkan->info().name, 1}
+                          : compute::BackendInfo{"cpu", "CPU (" + std::to_string(cfg.threads) + " Hogwild threads)",
+                                                 cfg.threads};
+  manifest.engineReason = engineReason;
+  manifest.version = versionString();
+  manifest.commandLine = argv;
+  // The run manifest with the skip-gram settings beside it.
+  std::string manifestJson = session::manifestToJson(manifest);
+  manifestJson.pop_back();
+  manifestJson += ", \"skipgram\": " + session::skipGramConfigJson(cfg) + ", \"initializer_source\": " +
+                  session::JsonWriter::quote(layer.weights ? "--init weights"
+                                             : word2vecStart ? "word2vec default: uniform(-0.5/output_dim, 0.5/output_dim)"
+                                                             : "--embeddings-initializer") +
+                  "}";
+  auto writeCheckpoint = [&](const SkipGramState& st) {
+    return io::writeSessionFile(out.checkpoint, session::skipGramCheckpoint(st, cfg, corpus->vocabulary, manifestJson));
+  };
   SkipGramCallbacks cb;
+  if (!out.checkpoint.empty()) cb.onCheckpoint = writeCheckpoint;
   const bool bar = isTty() && !a.has("--quiet");
   if (bar)
     cb.onProgress = [](const SkipGramProgress& p) {
       std::fprintf(stderr, "\r\033[K%5.1f%% epoch %d loss %.4f lr %.5f %.0f words/s", 100.0 * p.fraction(), p.epoch + 1,
                    p.loss, p.learningRate, p.wordsPerSecond);
     };
-  SkipGramTrainer trainer;
-  auto r = trainer.run(cfg, *corpus, cb, cli::interruptToken());
+  Result<SkipGramResult> r = Status::internal("not run");
+  if (vulkan) {
+    vk::KernelCache kernels(*vulkan);
+    r = vk::trainSkipGramOnVulkan(kernels, cfg, *corpus, cb, cli::interruptToken(), {},
+                                  resumeState ? &*resumeState : nullptr);
+  } else {
+    r = SkipGramTrainer().run(cfg, *corpus, cb, cli::interruptToken(), resumeState ? &*resumeState : nullptr);
+  }
   if (bar) std::fprintf(stderr, "\n");
   if (!r) return cli::fail(r.status());
+  if (!out.checkpoint.empty())
+    if (Status s = writeCheckpoint(skipGramStateOf(*r)); !s) return cli::fail(s);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!out.save.empty())
     if (Status s = saveTable(out.save, r->embeddings, &corpus->vocabulary); !s) return cli::fail(s);
   if (!out.metrics.empty()) {
     std::vector<session::EpochRecord> records;
     for (const auto& e : r->epochs) records.push_back({e.epoch, e.loss, 0.0, std::nullopt, std::nullopt, e.seconds});
-    compute::BackendInfo info{"cpu", "CPU (" + std::to_string(cfg.threads) + " Hogwild threads)", cfg.threads};
-    const double wps = double(corpus->tokenCount) * double(cfg.epochs) / seconds;
-    session::JsonWriter m;
-    m.beginObject().key("task").value("skipgram").key("command_line").beginArray();
-    for (const auto& s : argv) m.value(s);
-    m.endArray().endObject();
-    if (Status s = writeMetrics(out.metrics, "skipgram", info, cfg.seed, r->pairs, seconds, records, "words_per_second", wps,
-                                m.str());
+    // Corpus tokens (dropped rare words included) x epochs / wall: scaled by the share of the
+    // epochs this call trained, so a resumed or interrupted run counts only its own words.
+    const double wordsThisCall = double(r->wordsProcessed - (resumeState ? resumeState->position.wordsProcessed : 0));
+    const double wps = double(corpus->tokenCount) * wordsThisCall / double(corpus->keptTokens()) / seconds;
+    if (Status s = writeMetrics(out.metrics, "skipgram", manifest.engine, cfg.seed, r->pairs, seconds, records,
+                                "words_per_second", wps, manifestJson);
         !s)
       return cli::fail(s);
   }

@@ -9,8 +9,9 @@
 #   vimdoc  Vim's documentation (Debian's vim-runtime, /usr/share/vim/vim*/doc/*.txt), every 10th
 #           line held out: held-out context log-likelihood and top-1 context prediction.
 # Usage: bench/peers/fasttext_peer.sh [BUILD_DIR]   (env: REPEATS=3 THREADS="1 2" WORK=/tmp/...
-#        INIT_LIMIT=0.05: Embedscope's start is RandomUniform(-INIT_LIMIT, INIT_LIMIT), Keras's
-#        default; INIT_LIMIT=0.01 is fastText's own start, ±1/dim)
+#        INIT_LIMIT=0 (default): Embedscope's start is the skip-gram task's default, word2vec's
+#        uniform(±0.5/dim); INIT_LIMIT=L starts at RandomUniform(-L, L): 0.05 is Keras's
+#        default, 0.01 fastText's own ±1/dim)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$here/build}
@@ -24,7 +25,7 @@ command -v fasttext >/dev/null || { echo "fasttext not installed (apt install fa
 [ -x "$ours" ] || { echo "build $ours first (cmake --build $build --target embedscope_bench_skipgram)" >&2; exit 1; }
 
 dim=100 ws=5 neg=5 epochs=5 lr=0.05 t=1e-4 mincount=5
-init_limit=${INIT_LIMIT:-0.05}
+init_limit=${INIT_LIMIT:-0}
 
 # The corpora, tokenized by Embedscope's tokenizer (lowercase, letters/digits), one sentence per line,
 # so both tools read exactly the same words.

@@ -3,6 +3,8 @@
 // synthetic corpora, negative sampling). It is defined here bit for bit (splitmix64 seeding a
 // xoshiro256**), so a table initialised with seed S is the same on every engine, thread count and
 // machine. It does not reproduce Keras's own random bits; nothing can without its backend RNG.
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -24,6 +26,18 @@ class Rng {
   static Rng stream(std::uint64_t seed, std::uint64_t streamId) {
     std::uint64_t x = seed ^ (0x9E3779B97F4A7C15ull * (streamId + 1));
     return Rng(splitmix64(x));
+  }
+
+  // The whole state, for checkpoints that continue a stream exactly: the four xoshiro256** words,
+  // then the Box-Muller spare (its double's bits) and whether it is pending.
+  using State = std::array<std::uint64_t, 6>;
+  State state() const {
+    return {m_s[0], m_s[1], m_s[2], m_s[3], std::bit_cast<std::uint64_t>(m_spare), m_hasSpare ? 1u : 0u};
+  }
+  void setState(const State& s) {
+    for (int i = 0; i < 4; ++i) m_s[i] = s[static_cast<std::size_t>(i)];
+    m_spare = std::bit_cast<double>(s[4]);
+    m_hasSpare = s[5] != 0;
   }
 
   std::uint64_t next() {

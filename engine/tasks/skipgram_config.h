@@ -25,6 +25,9 @@ struct SkipGramConfig {
   std::optional<Matrix> initialTable;
   // A snapshot of the input table every this many words processed (0 = none).
   std::int64_t snapshotEveryWords = 0;
+  // onCheckpoint every this many chunks of ~10,000 corpus words (0 = none): the barrier where
+  // the workers are joined and the state is whole.
+  std::int64_t checkpointEveryChunks = 0;
   // Progress callbacks at most this often.
   double progressIntervalSeconds = 0.05;
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/data/text_corpus.h"
 #include "engine/data/vocabulary.h"
 
 namespace embedscope::skipgram_detail {
@@ -63,5 +64,46 @@ class NegativeSampler {
   }
   std::vector<Entry> m_entries;
 };
+
+// Frequent-word subsampling: word2vec's keep probability (sqrt(f/(s·N)) + 1)·(s·N)/f per word as a
+// 32-bit threshold (a word is kept when a 32-bit draw is below it); empty when sample == 0. Shared
+// by the CPU trainer and the Vulkan engine's batch builder, so both see the same words.
+inline std::vector<std::uint32_t> keepThresholds(const data::TextCorpus& corpus, double sample) {
+  std::vector<std::uint32_t> keep;
+  if (!(sample > 0.0)) return keep;
+  const std::int64_t vocab = corpus.vocabulary.size();
+  keep.resize(static_cast<std::size_t>(vocab));
+  const double sN = sample * double(corpus.keptTokens());
+  for (std::int64_t w = 0; w < vocab; ++w) {
+    const double cn = double(corpus.vocabulary.frequency(static_cast<std::int32_t>(w)));
+    const double p = cn > 0 ? (std::sqrt(cn / sN) + 1.0) * sN / cn : 1.0;
+    keep[static_cast<std::size_t>(w)] = p >= 1.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(p * 4294967296.0);
+  }
+  return keep;
+}
+
+// Chunks of whole sentences of about `wordsPerChunk` words: the sentence index where each chunk of
+// an epoch starts, then the sentence count.
+inline std::vector<std::size_t> chunkStarts(const data::TextCorpus& corpus, std::int64_t wordsPerChunk) {
+  std::vector<std::size_t> starts{0};
+  std::uint64_t chunkEnd = static_cast<std::uint64_t>(wordsPerChunk);
+  for (std::size_t s = 0; s < corpus.sentenceCount(); ++s) {
+    if (corpus.sentenceEnds[s] >= chunkEnd && s + 1 < corpus.sentenceCount()) {
+      starts.push_back(s + 1);
+      chunkEnd = corpus.sentenceEnds[s] + static_cast<std::uint64_t>(wordsPerChunk);
+    }
+  }
+  starts.push_back(corpus.sentenceCount());
+  return starts;
+}
+
+// Words between two updates of the word count, the learning rate and the cancel check (word2vec
+// updates alpha every 10,000 words too); also the size of a chunk of work.
+inline constexpr std::int64_t kWordsPerChunk = 10000;
+
+// The learning rate at a position: word2vec's linear decay with words processed, floored at 1e-4.
+inline float decayedRate(float startAlpha, std::int64_t words, double totalWords) {
+  return startAlpha * static_cast<float>(std::max(1e-4, 1.0 - double(words) / totalWords));
+}
 
 }  // namespace embedscope::skipgram_detail

@@ -22,9 +22,7 @@ using skipgram_detail::NegativeSampler;
 using skipgram_detail::SigmoidTables;
 using skipgram_detail::StepStats;
 
-// Words between two updates of the shared word count, the learning rate and the cancel check
-// (word2vec updates alpha every 10,000 words too); also the size of a chunk of work.
-constexpr std::int64_t kWordsPerCheckpoint = 10000;
+using skipgram_detail::decayedRate;
 
 struct AlignedFree {
   void operator()(float* p) const { std::free(p); }
@@ -105,6 +103,13 @@ struct Shared {
   StepFn step = nullptr;
   std::int64_t trainWords = 0;           // kept tokens per epoch
   std::vector<std::size_t> chunkStarts;  // sentence index where each chunk of an epoch starts, then the end
+  std::vector<Rng> rngs;                 // one per thread; kept across segments and in checkpoints
+  std::int64_t segmentEnd = 0;           // workers stop before this chunk (the next barrier)
+  // The reporter's (thread 0's) bookkeeping, kept across segments.
+  Clock::time_point lastReport;
+  double reportLoss = 0.0;
+  std::int64_t reportTargets = 0;
+  std::int64_t nextSnapshot = -1;
   std::atomic<std::int64_t> nextChunk{0};
   std::atomic<std::int64_t> wordCount{0};
   std::atomic<bool> stop{false};
@@ -120,26 +125,26 @@ Matrix unpad(const float* rows, std::int64_t vocab, std::int64_t dim, std::int64
   return m;
 }
 
+// Trains chunks from the shared cursor until it reaches sh.segmentEnd (or a stop). Every chunk a
+// thread fetches below segmentEnd is trained whole, so after the join the chunks done are exactly
+// [segment start, min(nextChunk, segmentEnd)).
 void trainThread(Shared& sh, int thread, std::vector<ThreadEpochStats>& epochStats) {
   const SkipGramConfig& cfg = *sh.config;
   const data::TextCorpus& corpus = *sh.corpus;
-  Rng rng = Rng::stream(cfg.seed, static_cast<std::uint64_t>(thread) + 1);
+  Rng& rng = sh.rngs[static_cast<std::size_t>(thread)];
   const float startAlpha = static_cast<float>(cfg.learningRate);
   const double totalWords = double(cfg.epochs) * double(sh.trainWords) + 1.0;
-  float alpha = startAlpha;
+  // The same value an uninterrupted thread holds here: the rate of the last count it saw.
+  float alpha = decayedRate(startAlpha, sh.wordCount.load(), totalWords);
   std::vector<std::int32_t> sentence;
   sentence.reserve(1024);
   std::vector<std::int32_t> targets(static_cast<std::size_t>(cfg.negative) + 1);
   AlignedFloats acc = allocateAligned(static_cast<std::size_t>(sh.dp));
   const bool reporter = thread == 0;
-  Clock::time_point lastReport = sh.start;
-  double reportLoss = 0.0;
-  std::int64_t reportTargets = 0;
-  std::int64_t nextSnapshot = cfg.snapshotEveryWords > 0 ? cfg.snapshotEveryWords : -1;
   const int window = cfg.window;
   const int negative = cfg.negative;
   const std::int64_t chunksPerEpoch = static_cast<std::int64_t>(sh.chunkStarts.size()) - 1;
-  const std::int64_t chunkCount = chunksPerEpoch * cfg.epochs;
+  const std::int64_t chunkCount = sh.segmentEnd;
 
   while (!sh.stop.load(std::memory_order_relaxed)) {
     // Threads take chunks from one cursor over epochs x chunks, so they move through the epochs
@@ -193,8 +198,10 @@ void trainThread(Shared& sh, int thread, std::vector<ThreadEpochStats>& epochSta
       }
       es.loss += sentenceLoss;
       es.targets += sentenceTargets;
-      reportLoss += sentenceLoss;
-      reportTargets += sentenceTargets;
+      if (reporter) {
+        sh.reportLoss += sentenceLoss;
+        sh.reportTargets += sentenceTargets;
+      }
     }
     if (!std::isfinite(scoreSum)) {
       sh.divergedAt.store(sh.wordCount.load() + chunkWords);
@@ -205,34 +212,34 @@ void trainThread(Shared& sh, int thread, std::vector<ThreadEpochStats>& epochSta
     es.endSeconds = std::chrono::duration<double>(Clock::now() - sh.start).count();
 
     const std::int64_t total = sh.wordCount.fetch_add(chunkWords, std::memory_order_relaxed) + chunkWords;
-    alpha = startAlpha * static_cast<float>(std::max(1e-4, 1.0 - double(total) / totalWords));
+    alpha = decayedRate(startAlpha, total, totalWords);
     if (sh.cancel->isCancelled()) sh.stop.store(true, std::memory_order_relaxed);
     if (sh.stop.load(std::memory_order_relaxed)) break;
     if (!reporter) continue;
     const auto now = Clock::now();
     if (sh.callbacks->onProgress &&
-        std::chrono::duration<double>(now - lastReport).count() >= cfg.progressIntervalSeconds) {
+        std::chrono::duration<double>(now - sh.lastReport).count() >= cfg.progressIntervalSeconds) {
       SkipGramProgress p;
       p.wordsProcessed = total;
       p.wordsTotal = cfg.epochs * sh.trainWords;
       p.epoch = epoch;
       p.learningRate = alpha;
-      p.loss = reportTargets > 0 ? reportLoss / double(reportTargets) : 0.0;
+      p.loss = sh.reportTargets > 0 ? sh.reportLoss / double(sh.reportTargets) : 0.0;
       p.seconds = std::chrono::duration<double>(now - sh.start).count();
       p.wordsPerSecond = p.seconds > 0 ? double(total) / p.seconds : 0.0;
       sh.callbacks->onProgress(p);
-      lastReport = now;
-      reportLoss = 0.0;
-      reportTargets = 0;
+      sh.lastReport = now;
+      sh.reportLoss = 0.0;
+      sh.reportTargets = 0;
     }
-    if (nextSnapshot > 0 && total >= nextSnapshot && sh.callbacks->onSnapshot) {
+    if (sh.nextSnapshot > 0 && total >= sh.nextSnapshot && sh.callbacks->onSnapshot) {
       auto snap = std::make_shared<SkipGramSnapshot>();
       snap->embeddings = unpad(sh.syn0, sh.vocab, sh.dim, sh.dp);  // racy by design under Hogwild
       snap->wordsProcessed = total;
       snap->epoch = epoch;
       snap->loss = es.targets > 0 ? es.loss / double(es.targets) : 0.0;
       sh.callbacks->onSnapshot(std::move(snap));
-      while (nextSnapshot <= total) nextSnapshot += cfg.snapshotEveryWords;
+      while (sh.nextSnapshot <= total) sh.nextSnapshot += cfg.snapshotEveryWords;
     }
   }
 }
@@ -247,8 +254,12 @@ Matrix uniformSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t 
   return m;
 }
 
+float word2vecInitLimit(std::int64_t outputDim) {
+  return static_cast<float>(kWord2VecInitScale / double(std::max<std::int64_t>(outputDim, 1)));
+}
+
 Matrix defaultSkipGramTable(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
-  return uniformSkipGramTable(rows, cols, seed, 0.05f);
+  return uniformSkipGramTable(rows, cols, seed, word2vecInitLimit(cols));
 }
 
 Status validateSkipGramConfig(const SkipGramConfig& c, std::int64_t vocabularySize) {
@@ -281,8 +292,13 @@ Status validateSkipGramConfig(const SkipGramConfig& c, std::int64_t vocabularySi
   return Status::ok();
 }
 
+SkipGramState skipGramStateOf(const SkipGramResult& result) {
+  return SkipGramState{result.embeddings, result.context, result.position};
+}
+
 Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const data::TextCorpus& corpus,
-                                            const SkipGramCallbacks& callbacks, const CancelToken& cancel) {
+                                            const SkipGramCallbacks& callbacks, const CancelToken& cancel,
+                                            const SkipGramState* resumeFrom) {
   const std::int64_t vocab = corpus.vocabulary.size();
   EMBEDSCOPE_TRY(validateSkipGramConfig(config, vocab));
   if (corpus.ids.empty())
@@ -290,27 +306,48 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
 
   const std::int64_t dim = config.outputDim;
   const std::int64_t dp = (dim + 15) / 16 * 16;
+  std::vector<std::size_t> chunkStarts = skipgram_detail::chunkStarts(corpus, skipgram_detail::kWordsPerChunk);
+  const std::int64_t chunksPerEpoch = static_cast<std::int64_t>(chunkStarts.size()) - 1;
+  const std::int64_t chunkCount = chunksPerEpoch * config.epochs;
+
+  if (resumeFrom) {
+    const SkipGramState& r = *resumeFrom;
+    auto shape = [](const Matrix& m) { return std::to_string(m.rows()) + " x " + std::to_string(m.cols()); };
+    if (r.embeddings.rows() != vocab || r.embeddings.cols() != dim || r.context.rows() != vocab ||
+        r.context.cols() != dim)
+      return Status::invalidArgument("the checkpoint's tables (" + shape(r.embeddings) + ", " + shape(r.context) +
+                                     ") do not fit this run (" + std::to_string(vocab) + " x " + std::to_string(dim) +
+                                     ")");
+    if (r.position.chunksPerEpoch != chunksPerEpoch || r.position.chunksDone > chunkCount ||
+        r.position.chunksDone < 0 || r.position.epochSums.size() != static_cast<std::size_t>(config.epochs))
+      return Status::invalidArgument("the checkpoint's corpus cursor (" + std::to_string(r.position.chunksDone) +
+                                     " chunks done, " + std::to_string(r.position.chunksPerEpoch) +
+                                     " per epoch, " + std::to_string(r.position.epochSums.size()) +
+                                     " epochs) does not fit this corpus (" + std::to_string(chunksPerEpoch) +
+                                     " chunks per epoch, " + std::to_string(config.epochs) + " epochs)");
+    if (r.position.rngStates.empty())
+      return Status::invalidArgument("the checkpoint holds no generator state");
+  }
+
   AlignedFloats syn0 = allocateAligned(static_cast<std::size_t>(vocab * dp));
   AlignedFloats syn1 = allocateAligned(static_cast<std::size_t>(vocab * dp));
   if (!syn0 || !syn1)
     return Status::unavailable("cannot allocate two " + std::to_string(vocab) + " x " + std::to_string(dim) +
                                " tables");
-  const Matrix initial = config.initialTable ? *config.initialTable : defaultSkipGramTable(vocab, dim, config.seed);
-  for (std::int64_t r = 0; r < vocab; ++r)
-    std::memcpy(syn0.get() + r * dp, initial.row(r).data(), sizeof(float) * std::size_t(dim));
+  if (resumeFrom) {
+    for (std::int64_t r = 0; r < vocab; ++r) {
+      std::memcpy(syn0.get() + r * dp, resumeFrom->embeddings.row(r).data(), sizeof(float) * std::size_t(dim));
+      std::memcpy(syn1.get() + r * dp, resumeFrom->context.row(r).data(), sizeof(float) * std::size_t(dim));
+    }
+  } else {
+    const Matrix initial = config.initialTable ? *config.initialTable : defaultSkipGramTable(vocab, dim, config.seed);
+    for (std::int64_t r = 0; r < vocab; ++r)
+      std::memcpy(syn0.get() + r * dp, initial.row(r).data(), sizeof(float) * std::size_t(dim));
+  }
 
   // Subsampling: word2vec's keep probability, as a 32-bit threshold per word.
-  std::vector<std::uint32_t> keep;
+  const std::vector<std::uint32_t> keep = skipgram_detail::keepThresholds(corpus, config.sample);
   const std::int64_t trainWords = corpus.keptTokens();
-  if (config.sample > 0.0) {
-    keep.resize(static_cast<std::size_t>(vocab));
-    const double sN = config.sample * double(trainWords);
-    for (std::int64_t w = 0; w < vocab; ++w) {
-      const double cn = double(corpus.vocabulary.frequency(static_cast<std::int32_t>(w)));
-      const double p = cn > 0 ? (std::sqrt(cn / sN) + 1.0) * sN / cn : 1.0;
-      keep[static_cast<std::size_t>(w)] = p >= 1.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(p * 4294967296.0);
-    }
-  }
   const NegativeSampler sampler(corpus.vocabulary.frequencies(), config.negativePower);
   static const SigmoidTables tables;
 
@@ -329,50 +366,97 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   sh.tables = &tables;
   sh.step = pickStep(dp);
   sh.trainWords = trainWords;
-  sh.start = Clock::now();
-
-  // Chunks of whole sentences, about kWordsPerCheckpoint words each.
-  sh.chunkStarts.push_back(0);
-  std::uint64_t chunkEnd = kWordsPerCheckpoint;
-  for (std::size_t s = 0; s < corpus.sentenceCount(); ++s) {
-    if (corpus.sentenceEnds[s] >= chunkEnd && s + 1 < corpus.sentenceCount()) {
-      sh.chunkStarts.push_back(s + 1);
-      chunkEnd = corpus.sentenceEnds[s] + kWordsPerCheckpoint;
-    }
-  }
-  sh.chunkStarts.push_back(corpus.sentenceCount());
+  sh.chunkStarts = std::move(chunkStarts);
   const int threads = config.threads;
 
   std::vector<std::vector<ThreadEpochStats>> stats(
       static_cast<std::size_t>(threads), std::vector<ThreadEpochStats>(static_cast<std::size_t>(config.epochs)));
-  std::vector<std::thread> workers;
-  for (int t = 1; t < threads; ++t) workers.emplace_back(trainThread, std::ref(sh), t, std::ref(stats[std::size_t(t)]));
-  trainThread(sh, 0, stats[0]);
-  for (auto& w : workers) w.join();
+  for (int t = 0; t < threads; ++t) sh.rngs.push_back(Rng::stream(config.seed, static_cast<std::uint64_t>(t) + 1));
+  std::int64_t chunksDone = 0;
+  double secondsBefore = 0.0;
+  if (resumeFrom) {
+    const SkipGramPosition& pos = resumeFrom->position;
+    // A thread of the earlier run continues its stream; a thread it did not have starts its own.
+    for (std::size_t t = 0; t < sh.rngs.size() && t < pos.rngStates.size(); ++t) sh.rngs[t].setState(pos.rngStates[t]);
+    chunksDone = pos.chunksDone;
+    secondsBefore = pos.seconds;
+    sh.wordCount.store(pos.wordsProcessed);
+    // Thread 0 carries the earlier sums, so on one thread each epoch's sum continues the same additions.
+    for (std::size_t e = 0; e < pos.epochSums.size(); ++e) {
+      ThreadEpochStats& es = stats[0][e];
+      es.loss = pos.epochSums[e].loss;
+      es.targets = pos.epochSums[e].targets;
+      es.pairs = pos.epochSums[e].pairs;
+      es.endSeconds = pos.epochSums[e].seconds;
+    }
+  }
+  sh.start = Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(secondsBefore));
+  sh.lastReport = sh.start;
+  if (config.snapshotEveryWords > 0) {
+    sh.nextSnapshot = config.snapshotEveryWords;
+    while (sh.nextSnapshot <= sh.wordCount.load()) sh.nextSnapshot += config.snapshotEveryWords;
+  }
+  sh.nextChunk.store(chunksDone);
+
+  auto positionNow = [&] {
+    SkipGramPosition pos;
+    pos.chunksDone = chunksDone;
+    pos.chunksPerEpoch = chunksPerEpoch;
+    pos.wordsProcessed = sh.wordCount.load();
+    pos.seconds = std::chrono::duration<double>(Clock::now() - sh.start).count();
+    for (const Rng& g : sh.rngs) pos.rngStates.push_back(g.state());
+    pos.epochSums.resize(static_cast<std::size_t>(config.epochs));
+    for (std::size_t e = 0; e < pos.epochSums.size(); ++e)
+      for (const auto& perThread : stats) {
+        pos.epochSums[e].loss += perThread[e].loss;
+        pos.epochSums[e].targets += perThread[e].targets;
+        pos.epochSums[e].pairs += perThread[e].pairs;
+        pos.epochSums[e].seconds = std::max(pos.epochSums[e].seconds, perThread[e].endSeconds);
+      }
+    return pos;
+  };
+
+  // Segments between barriers: each runs the workers over chunks [chunksDone, segmentEnd) and
+  // joins them, so a checkpoint never sees an update in flight. One segment when not checkpointing.
+  Status stoppedBy = Status::ok();
+  while (chunksDone < chunkCount && !sh.stop.load()) {
+    const std::int64_t every = config.checkpointEveryChunks > 0 && callbacks.onCheckpoint ? config.checkpointEveryChunks
+                                                                                        : chunkCount;
+    sh.segmentEnd = std::min(chunkCount, (chunksDone / every + 1) * every);
+    std::vector<std::thread> workers;
+    for (int t = 1; t < threads; ++t)
+      workers.emplace_back(trainThread, std::ref(sh), t, std::ref(stats[std::size_t(t)]));
+    trainThread(sh, 0, stats[0]);
+    for (auto& w : workers) w.join();
+    if (sh.diverged.load()) break;
+    chunksDone = std::min(sh.nextChunk.load(), sh.segmentEnd);
+    sh.nextChunk.store(chunksDone);
+    if (chunksDone == sh.segmentEnd && chunksDone < chunkCount && callbacks.onCheckpoint) {
+      SkipGramState st{unpad(syn0.get(), vocab, dim, dp), unpad(syn1.get(), vocab, dim, dp), positionNow()};
+      stoppedBy = callbacks.onCheckpoint(st);
+      if (!stoppedBy) break;
+    }
+  }
 
   if (sh.diverged.load())
     return Status::dataError("non-finite loss after " + std::to_string(sh.divergedAt.load()) +
                              " words: training diverged (learning_rate=" + std::to_string(config.learningRate) +
                              " is too high for this table); the run was stopped");
+  if (!stoppedBy) return stoppedBy;
 
   SkipGramResult result;
   result.seconds = std::chrono::duration<double>(Clock::now() - sh.start).count();
   result.wordsProcessed = sh.wordCount.load();
-  result.cancelled = cancel.isCancelled();
+  result.cancelled = cancel.isCancelled() && chunksDone < chunkCount;
+  result.position = positionNow();
   for (int e = 0; e < config.epochs; ++e) {
+    const SkipGramEpochSums& sums = result.position.epochSums[static_cast<std::size_t>(e)];
+    if (sums.targets == 0 && result.cancelled) break;
     SkipGramEpochStats es;
     es.epoch = e;
-    double loss = 0.0;
-    std::int64_t targets = 0;
-    for (const auto& perThread : stats) {
-      const ThreadEpochStats& s = perThread[static_cast<std::size_t>(e)];
-      loss += s.loss;
-      targets += s.targets;
-      es.pairs += s.pairs;
-      es.seconds = std::max(es.seconds, s.endSeconds);
-    }
-    if (targets == 0 && result.cancelled) break;
-    es.loss = targets > 0 ? loss / double(targets) : 0.0;
+    es.pairs = sums.pairs;
+    es.seconds = sums.seconds;
+    es.loss = sums.targets > 0 ? sums.loss / double(sums.targets) : 0.0;
     result.pairs += es.pairs;
     result.epochs.push_back(es);
   }

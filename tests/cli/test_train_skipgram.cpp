@@ -1,10 +1,13 @@
 // `embedscope train --task skipgram` end to end: the topics preset and a UTF-8 file train and
 // write word2vec text plus the metrics keys; bad UTF-8 exits 1 naming the byte offset, a bad
-// configuration exits 2, and neither writes anything.
+// configuration exits 2, and neither writes anything. --checkpoint / --resume: a run stopped by
+// Ctrl-C after a checkpoint and resumed saves the same table, byte for byte, as an uninterrupted
+// run on one thread; resuming with another configuration exits 2.
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
+#include <csignal>
 
 #include "support/test_support.h"
 
@@ -83,6 +86,48 @@ class TestTrainSkipgram : public QObject {
     QVERIFY2(r.err.startsWith("embedscope: error: "), qPrintable(r.err));
     QVERIFY(!QFile::exists(save));
     QVERIFY(!QFile::exists(metrics));
+  }
+
+  void ctrlCThenResumeEqualsAnUninterruptedRun() {
+    QTemporaryDir dir;
+    const QStringList base{"train", "--task", "skipgram", "--preset", "topics", "--epochs", "3", "--output-dim", "16",
+                           "--seed", "7", "--threads", "1", "--quiet"};
+    auto whole = runCli(base + QStringList{"--save", dir.filePath("whole.npy")});
+    QVERIFY2(whole.exitCode == 0, qPrintable(whole.err));
+
+    const QString ckpt = dir.filePath("run.embscope");
+    QProcess p;
+    p.start(embedscopeBin(), base + QStringList{"--checkpoint", ckpt, "--checkpoint-every", "5", "--save",
+                                                dir.filePath("stopped.npy")});
+    QVERIFY(p.waitForStarted());
+    // Ctrl-C as soon as the first checkpoint (50,000 words of ~3 million) is on disk.
+    QElapsedTimer t;
+    t.start();
+    while (!QFile::exists(ckpt) && t.elapsed() < 20000 && p.state() == QProcess::Running) QTest::qWait(5);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(20000));
+    QCOMPARE(p.exitCode(), 130);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("interrupted"));
+
+    auto resumed = runCli(base + QStringList{"--resume", ckpt, "--save", dir.filePath("resumed.npy"), "--metrics",
+                                             dir.filePath("m.json")});
+    QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
+    auto bytes = [](const QString& path) {
+      QFile f(path);
+      return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    QVERIFY(!bytes(dir.filePath("whole.npy")).isEmpty());
+    QVERIFY(bytes(dir.filePath("stopped.npy")) != bytes(dir.filePath("whole.npy")));
+    QVERIFY(bytes(dir.filePath("resumed.npy")) == bytes(dir.filePath("whole.npy")));
+    QFile m(dir.filePath("m.json"));
+    QVERIFY(m.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(m.readAll()).object()["epochs"].toArray().size(), 3);
+
+    // Another window changes the run: refused as a configuration error, nothing written.
+    auto other = runCli(base + QStringList{"--window", "3", "--resume", ckpt, "--save", dir.filePath("other.npy")});
+    QCOMPARE(other.exitCode, 2);
+    QVERIFY2(other.err.contains("must repeat the configuration"), qPrintable(other.err));
+    QVERIFY(!QFile::exists(dir.filePath("other.npy")));
   }
 };
 
