@@ -149,7 +149,7 @@ Result<StepEngine::Program*> StepEngine::programFor(const Inputs& in, std::uint6
   const std::uint64_t B = static_cast<std::uint64_t>(in.ids.rows);
   const bool classify = in.kind == StepKind::Classify || in.kind == StepKind::ClassifyEval;
   const bool train = in.kind == StepKind::Regression || in.kind == StepKind::Classify;
-  if (n == 0) return Status::invalidArgument("an empty batch");
+  if (n == 0 && in.kind != StepKind::Apply) return Status::invalidArgument("an empty batch");
   if (n * D * 4 > ctx.info().maxShardBytes())
     return Status::unavailable("a batch of " + std::to_string(n) + " x " + std::to_string(D) +
                                " outputs passes the device's " + std::to_string(ctx.info().maxShardBytes()) +
