@@ -416,6 +416,26 @@ class TestFusedSteps : public QObject {
     QVERIFY(weighted1 > weighted3);
   }
 
+  // The GPU layout of the kernels (a subgroup-wide workgroup per row), forced on this device.
+  void gpuKernelShape() {
+    qputenv("EMBEDSCOPE_VK_KERNEL_SHAPE", "gpu");
+    LayerOptions lo;
+    lo.maskZero = true;
+    lo.constraint = "max_norm:max_value=0.06,axis=1";
+    auto setup = setupFor(41, 7, optimizerFor("adam"), lo);
+    auto gpu = vulkanBackend(setup);
+    auto gpu2 = vulkanBackend(setup);
+    qunsetenv("EMBEDSCOPE_VK_KERNEL_SHAPE");
+    if (asVulkan(*gpu)->context().info().type == vk::DeviceType::Cpu)
+      QCOMPARE(vk::kernelShapeFor(asVulkan(*gpu)->context().info()).mode, 0u);  // back to this device's own
+    auto cpu = cpuBackend(setup);
+    auto cpu2 = cpuBackend(setup);
+    regressionSteps(*cpu, *gpu, 41, 7, 5, 6, 3, 29);
+    compareState(*cpu, *gpu);
+    classifySteps(*cpu2, *gpu2, 41, 5, 6, 3, 3, 31);
+    compareState(*cpu2, *gpu2);
+  }
+
   // Through the FailoverBackend (what the factory makes): still the fused path, same answers.
   void factoryBackendUsesFusedSteps() {
     LayerOptions lo;
