@@ -372,10 +372,13 @@ Status StepEngine::record(Program& p, const Inputs& in) {
     run(*sum, {at(0, *p.dOut), at(1, *p.perm), at(2, *p.offsets), at(3, *p.grad)}, &sp, sizeof(sp),
         mode == 0 ? groupsFor(n, wg) : u32(n));
     computeBarrier(cmd);
-    reduce(*reduceSq, at(0, *p.grad), n * D, kAccGsqTable, false);
-    if (classify) {
-      reduce(*reduceSq, at(0, *p.gKernel), D * C, kAccGsqKernel, false);
-      reduce(*reduceSq, at(0, *p.gBias), C, kAccGsqBias, false);
+    if (m_clipKind == 1 || m_clipKind == 2) {
+      // Gradient norms only for clipnorm / global_clipnorm (one workgroup reads the whole gradient).
+      reduce(*reduceSq, at(0, *p.grad), n * D, kAccGsqTable, false);
+      if (classify) {
+        reduce(*reduceSq, at(0, *p.gKernel), D * C, kAccGsqKernel, false);
+        reduce(*reduceSq, at(0, *p.gBias), C, kAccGsqBias, false);
+      }
     }
   }
   if (train) {
