@@ -38,7 +38,9 @@ struct VulkanBackendOptions {
   // Read the fused steps' loss back every N steps (0: EMBEDSCOPE_VK_LOSS_EVERY, default 1). With
   // N > 1 the steps between read-backs return StepResult.steps = 0 and the N-th the sums of all
   // (see StepResult); a non-finite loss is then seen up to N - 1 steps late (the device skipped
-  // that step's update, as the CPU does, but later steps used the next Adam step count).
+  // that step's update, as the CPU does, but later steps used the next Adam step count), and the
+  // classify head passed to classifyStep is refreshed on the host at each read-back (it must
+  // outlive it; any other call on the backend reads back first).
   std::uint32_t lossEvery = 0;
 };
 
