@@ -1,7 +1,8 @@
 // The `vulkan` bench suite, on whatever device `--engine vulkan` uses: the device's own buffer
 // copy (the bandwidth reference), the gather (a command buffer recorded once and resubmitted),
 // the sparse update (segment-sum backward + SGD on the touched rows), the dense Keras 3 Adam pass
-// over the whole table, all in GB/s; and classify steps/s. Skip-gram has no device kernel yet.
+// over the whole table, all in GB/s; and classify and regression steps/s of the fused device steps
+// beside the host-side default path. Skip-gram has no device kernel yet.
 #include <chrono>
 #include <cmath>
 
@@ -154,8 +155,18 @@ Status denseAdamPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
   return Status::ok();
 }
 
-Status classifyPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
+// The fused training steps (one command buffer per batch shape, loss reduced on the device) in
+// steps/s, side by side in one process with Backend's default host-side implementation of the same
+// step on the same backend (gather read back, pooling/head/loss on the host, sparse backward and
+// update as kernels): "path" says which. loss_every = how often the fused step reads its loss back.
+struct StepBench {
+  std::string name;
+  bool classify;
+};
+
+Status stepPart(const BenchOptions& o, std::vector<BenchRecord>& out, const StepBench& which) {
   compute::registerVulkanFactory();
+  constexpr std::int64_t kLength = 32;
   for (const Shape s : shapes(o)) {
     for (const char* opt : {"sgd", "adam"}) {
       compute::BackendSetup setup;
@@ -166,31 +177,61 @@ Status classifyPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
       auto cfg = makeOptimizerConfig(opt, {});
       if (!cfg) return cfg.status();
       setup.optimizer = *cfg;
-      auto backend = compute::createVulkanBackend(setup);
-      if (!backend) return backend.status();
-      const std::int64_t rows = batchPositions(o) / 32;
-      const auto ids = uniformIds(rows * 32, s.vocab, 3);
+      const std::int64_t rows = batchPositions(o) / kLength;
+      const auto ids = uniformIds(rows * kLength, s.vocab, 3);
       Rng rng(4);
       std::vector<std::int64_t> labels(static_cast<std::size_t>(rows));
       for (auto& l : labels) l = static_cast<std::int64_t>(rng.below(2));
-      compute::DenseHead head;
-      head.kernel = uniformTable(s.dim, 2, 5);
-      head.bias.setZero(1, 2);
-      head.kernelVariable = (*backend)->addDenseVariable("dense/kernel", s.dim, 2);
-      head.biasVariable = (*backend)->addDenseVariable("dense/bias", 1, 2);
-      const compute::IdBatch batch{ids.data(), rows, 32};
-      auto t = timeMedian(o.repeats, [&]() -> Status {
-        auto r = (*backend)->classifyStep(batch, labels.data(), head, nullptr);
-        return r ? Status::ok() : r.status();
-      });
-      if (!t) return t.status();
-      auto* vb = dynamic_cast<compute::vulkan::VulkanBackend*>(backend->get());
-      BenchRecord r = record("classify_step", 1.0 / *t, "steps/s", vb->context(), s, rows * 32);
-      r.fields.push_back({"optimizer", std::string(opt)});
-      out.push_back(std::move(r));
+      Matrix targets = uniformTable(rows * kLength, s.dim, 6);
+      const compute::IdBatch batch{ids.data(), rows, kLength};
+      struct Variant {
+        const char* path;
+        std::uint32_t lossEvery;
+      };
+      for (const Variant v : {Variant{"fused", 1}, Variant{"fused", 10}, Variant{"host", 1}}) {
+        compute::VulkanBackendOptions vo;
+        vo.lossEvery = v.lossEvery;
+        auto backend = compute::createVulkanBackend(setup, vo);
+        if (!backend) return backend.status();
+        auto* vb = dynamic_cast<compute::vulkan::VulkanBackend*>(backend->get());
+        compute::DenseHead head;
+        if (which.classify) {
+          head.kernel = uniformTable(s.dim, 2, 5);
+          head.bias.setZero(1, 2);
+          head.kernelVariable = vb->addDenseVariable("dense/kernel", s.dim, 2);
+          head.biasVariable = vb->addDenseVariable("dense/bias", 1, 2);
+        }
+        const bool host = std::string(v.path) == "host";
+        // A timed run is lossEvery steps, so every run ends with its loss read back.
+        const int stepsPerRun = static_cast<int>(v.lossEvery);
+        auto t = timeMedian(o.repeats, [&]() -> Status {
+          for (int k = 0; k < stepsPerRun; ++k) {
+            Result<compute::StepResult> r =
+                which.classify ? (host ? vb->compute::Backend::classifyStep(batch, labels.data(), head, nullptr)
+                                       : vb->classifyStep(batch, labels.data(), head, nullptr))
+                               : (host ? vb->compute::Backend::regressionStep(batch, targets.data(), nullptr)
+                                       : vb->regressionStep(batch, targets.data(), nullptr));
+            if (!r) return r.status();
+          }
+          return Status::ok();
+        });
+        if (!t) return t.status();
+        BenchRecord r = record(which.name, stepsPerRun / *t, "steps/s", vb->context(), s, rows * kLength);
+        r.fields.push_back({"optimizer", std::string(opt)});
+        r.fields.push_back({"path", std::string(v.path)});
+        r.fields.push_back({"loss_every", double(v.lossEvery)});
+        out.push_back(std::move(r));
+      }
     }
   }
   return Status::ok();
+}
+
+Status classifyPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
+  return stepPart(o, out, {"classify_step", true});
+}
+Status regressionPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
+  return stepPart(o, out, {"regression_step", false});
 }
 
 const BenchRegistrar kCopy{{"vulkan", "device_copy", &copyPart}};
@@ -198,6 +239,7 @@ const BenchRegistrar kGather{{"vulkan", "gather", &gatherPart}};
 const BenchRegistrar kSparse{{"vulkan", "sparse_update", &sparseUpdatePart}};
 const BenchRegistrar kDenseAdam{{"vulkan", "dense_adam", &denseAdamPart}};
 const BenchRegistrar kClassify{{"vulkan", "classify_step", &classifyPart}};
+const BenchRegistrar kRegression{{"vulkan", "regression_step", &regressionPart}};
 
 }  // namespace
 }  // namespace embedscope::cli

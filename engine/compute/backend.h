@@ -74,6 +74,11 @@ struct StepResult {
   double regularization = 0.0;  // the embeddings + activity regularizer part of loss
   double metricSum = 0.0;       // classify: correct predictions; regression: summed squared error
   std::int64_t examples = 0;    // batch rows
+  // Steps this result reports: 1, except on a device backend that reads its loss back only every
+  // N steps (the Vulkan engine's EMBEDSCOPE_VK_LOSS_EVERY): steps between read-backs report 0 with
+  // examples 0 (nothing to add), and the reading step reports the sums of all of them (loss and
+  // regularization as their examples-weighted mean, metricSum and examples summed).
+  std::int64_t steps = 1;
 };
 
 struct BackendInfo {

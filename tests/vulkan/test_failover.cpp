@@ -102,8 +102,9 @@ class TestFailover : public QObject {
     QTest::addColumn<bool>("classify");
     QTest::addColumn<int>("every");       // checkpoint every K steps
     QTest::addRow("device lost at submit 7, adam, K=3") << "device-lost" << 7 << "adam" << false << 3;
-    QTest::addRow("device lost at submit 20, rmsprop, K=1") << "device-lost" << 20 << "rmsprop" << false << 1;
-    QTest::addRow("device lost at submit 13, classify adam, K=4") << "device-lost" << 13 << "adam" << true << 4;
+    // A fused step is one submit (step_program.h); 10 steps in all.
+    QTest::addRow("device lost at submit 9, rmsprop, K=1") << "device-lost" << 9 << "rmsprop" << false << 1;
+    QTest::addRow("device lost at submit 6, classify adam, K=4") << "device-lost" << 6 << "adam" << true << 4;
     QTest::addRow("allocation 2 of the run fails, sgd, K=5") << "alloc" << 2 << "sgd" << false << 5;
   }
   void midRunFailure() {

@@ -257,11 +257,22 @@ class TestVulkanBackend : public QObject {
       QVERIFY2(autoChoice->reason.find("CPU-type") != std::string::npos, autoChoice->reason.c_str());
     }
     // Configurations the device kernels do not cover: explicit vulkan fails, auto uses the CPU.
-    auto lora = setup;
-    lora.layer.embeddingsConstraint = constraintSpec("non_neg");
-    auto refused = compute::createBackend(compute::EngineChoice::Vulkan, lora);
+    auto ortho = setup;
+    ortho.layer.embeddingsRegularizer = regularizerSpec("orthogonal_regularizer");
+    auto refused = compute::createBackend(compute::EngineChoice::Vulkan, ortho);
     QVERIFY(!refused.isOk());
     QCOMPARE(refused.status().code(), StatusCode::Unavailable);
+    QVERIFY2(refused.status().message().find("orthogonal") != std::string::npos, refused.status().message().c_str());
+    auto autoOrtho = compute::createBackend(compute::EngineChoice::Auto, ortho);
+    QVERIFY(autoOrtho.isOk());
+    QCOMPARE(autoOrtho->backend->info().engine, std::string("cpu"));
+    // Constraints and l1/l2 regularizers are on the device now.
+    auto constrained = setup;
+    constrained.layer.embeddingsConstraint = constraintSpec("non_neg");
+    constrained.layer.embeddingsRegularizer = regularizerSpec("l2");
+    auto accepted = compute::createBackend(compute::EngineChoice::Vulkan, constrained);
+    QVERIFY2(accepted.isOk(), accepted.status().message().c_str());
+    QCOMPARE(accepted->backend->info().engine, std::string("vulkan"));
   }
 
   void tooBigPlanIsRefused() {

@@ -42,10 +42,22 @@ Status FailoverBackend::fallBack(const Status& cause) {
     if (d.value && d.saved.size() == d.value->size()) *d.value = d.saved;
   const std::int64_t from = (*cpu)->iterations();
   for (const auto& step : m_log) {
-    std::vector<DenseVariable> dv;
-    for (std::size_t i = 0; i < step.denseIds.size(); ++i) dv.push_back({step.denseIds[i], step.denseValues[i], &step.denseGrads[i]});
-    auto r = (*cpu)->applyGradient(step.grad, dv, nullptr);
-    if (!r) return r.status().withContext("replaying a step on the CPU engine");
+    const IdBatch batch{step.ids.data(), step.rows, step.length};
+    Status st;
+    if (step.kind == StepKind::Regression) {
+      auto r = (*cpu)->regressionStep(batch, step.targets.data(), nullptr);
+      st = r ? Status::ok() : r.status();
+    } else if (step.kind == StepKind::Classify) {
+      auto r = (*cpu)->classifyStep(batch, step.labels.data(), *step.head, nullptr);
+      st = r ? Status::ok() : r.status();
+    } else {
+      std::vector<DenseVariable> dv;
+      for (std::size_t i = 0; i < step.denseIds.size(); ++i)
+        dv.push_back({step.denseIds[i], step.denseValues[i], &step.denseGrads[i]});
+      auto r = (*cpu)->applyGradient(step.grad, dv, nullptr);
+      st = r ? Status::ok() : r.status();
+    }
+    if (!st) return st.withContext("replaying a step on the CPU engine");
   }
   m_cpu = std::move(*cpu);
   m_device.reset();  // a lost device is unusable; free what it holds
@@ -123,14 +135,96 @@ Result<double> FailoverBackend::applyGradient(const RowGradient& grad, std::span
       step.denseValues.push_back(dv.value);
       step.denseGrads.push_back(*dv.grad);
     }
-    m_log.push_back(std::move(step));
-    if (static_cast<int>(m_log.size()) >= m_every) {
-      Status s = checkpoint();
-      if (!s && s.code() == StatusCode::Unavailable) EMBEDSCOPE_TRY(fallBack(s));
-      else EMBEDSCOPE_TRY(s);
-    }
+    EMBEDSCOPE_TRY(logged(std::move(step)));
   }
   return penalty;
+}
+
+Status FailoverBackend::logged(LoggedStep step) {
+  m_log.push_back(std::move(step));
+  if (static_cast<int>(m_log.size()) < m_every) return Status::ok();
+  Status s = checkpoint();
+  if (!s && s.code() == StatusCode::Unavailable) return fallBack(s);
+  return s;
+}
+
+void FailoverBackend::learnHead(DenseHead& head) {
+  for (auto [id, value] : {std::pair{head.kernelVariable, &head.kernel}, std::pair{head.biasVariable, &head.bias}}) {
+    const std::size_t k = static_cast<std::size_t>(id - 1);
+    if (id >= 1 && k < m_dense.size() && !m_dense[k].value) {
+      m_dense[k].value = value;
+      m_dense[k].saved = *value;  // first sight: its value at the checkpoint
+    }
+  }
+}
+
+Result<StepResult> FailoverBackend::regressionStep(const IdBatch& ids, const float* targets,
+                                                   std::vector<UpdateStats>* stats) {
+  StepResult out;
+  const bool onDevice = !m_cpu;
+  EMBEDSCOPE_TRY(guarded([&](Backend& b) {
+    auto r = b.regressionStep(ids, targets, stats);
+    if (!r) return r.status();
+    out = *r;
+    return Status::ok();
+  }));
+  if (onDevice && !m_cpu) {
+    LoggedStep step;
+    step.kind = StepKind::Regression;
+    step.ids.assign(ids.ids, ids.ids + ids.count());
+    step.rows = ids.rows;
+    step.length = ids.length;
+    step.targets.assign(targets, targets + ids.count() * outputDim());
+    EMBEDSCOPE_TRY(logged(std::move(step)));
+  }
+  return out;
+}
+
+Result<StepResult> FailoverBackend::classifyStep(const IdBatch& ids, const std::int64_t* labels, DenseHead& head,
+                                                 std::vector<UpdateStats>* stats) {
+  learnHead(head);
+  StepResult out;
+  const bool onDevice = !m_cpu;
+  EMBEDSCOPE_TRY(guarded([&](Backend& b) {
+    auto r = b.classifyStep(ids, labels, head, stats);
+    if (!r) return r.status();
+    out = *r;
+    return Status::ok();
+  }));
+  if (onDevice && !m_cpu) {
+    LoggedStep step;
+    step.kind = StepKind::Classify;
+    step.ids.assign(ids.ids, ids.ids + ids.count());
+    step.rows = ids.rows;
+    step.length = ids.length;
+    step.labels.assign(labels, labels + ids.rows);
+    step.head = &head;
+    EMBEDSCOPE_TRY(logged(std::move(step)));
+  }
+  return out;
+}
+
+Result<StepResult> FailoverBackend::regressionEvaluate(const IdBatch& ids, const float* targets) {
+  StepResult out;
+  EMBEDSCOPE_TRY(guarded([&](Backend& b) {
+    auto r = b.regressionEvaluate(ids, targets);
+    if (!r) return r.status();
+    out = *r;
+    return Status::ok();
+  }));
+  return out;
+}
+
+Result<StepResult> FailoverBackend::classifyEvaluate(const IdBatch& ids, const std::int64_t* labels,
+                                                     const DenseHead& head) {
+  StepResult out;
+  EMBEDSCOPE_TRY(guarded([&](Backend& b) {
+    auto r = b.classifyEvaluate(ids, labels, head);
+    if (!r) return r.status();
+    out = *r;
+    return Status::ok();
+  }));
+  return out;
 }
 
 }  // namespace embedscope::compute

@@ -4,7 +4,10 @@
 // good state, visibly and without losing a step. Device memory cannot be read after a loss, so it
 // keeps a host copy of the state (exportState) every K optimizer steps plus the gradients applied
 // since; on failure it builds the CPU backend, imports the copy, restores the dense variables,
-// replays the logged steps and retries the failed operation there.
+// replays the logged steps and retries the failed operation there. The fused steps run on the
+// device backend's own (device) implementation; since their gradients never reach the host, the
+// log keeps their inputs (ids, targets or labels, the head) and the replay runs them again on the
+// CPU engine.
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,6 +39,12 @@ class FailoverBackend final : public Backend {
   Result<double> applyGradient(const RowGradient& grad, std::span<const DenseVariable> dense,
                                std::vector<UpdateStats>* stats) override;
 
+  Result<StepResult> regressionStep(const IdBatch& ids, const float* targets, std::vector<UpdateStats>* stats) override;
+  Result<StepResult> regressionEvaluate(const IdBatch& ids, const float* targets) override;
+  Result<StepResult> classifyStep(const IdBatch& ids, const std::int64_t* labels, DenseHead& head,
+                                  std::vector<UpdateStats>* stats) override;
+  Result<StepResult> classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head) override;
+
   bool fellBack() const { return m_cpu != nullptr; }
   // "the Vulkan device failed (...); continuing on the CPU engine from step N" once it happened.
   const std::string& fallbackNotice() const { return m_notice; }
@@ -49,12 +58,22 @@ class FailoverBackend final : public Backend {
   Status fallBack(const Status& cause);
   Status checkpoint();
 
+  enum class StepKind { Apply, Regression, Classify };
   struct LoggedStep {
+    StepKind kind = StepKind::Apply;
+    std::vector<std::int64_t> ids;  // fused steps: their inputs
+    std::int64_t rows = 0, length = 0;
+    std::vector<float> targets;
+    std::vector<std::int64_t> labels;
+    DenseHead* head = nullptr;
     RowGradient grad;
     std::vector<int> denseIds;
     std::vector<Matrix*> denseValues;
     std::vector<Matrix> denseGrads;
   };
+  // After a step ran on the device: log it, and take a host copy every K steps.
+  Status logged(LoggedStep step);
+  void learnHead(DenseHead& head);
   struct DenseInfo {
     std::string name;
     std::int64_t rows = 0, cols = 0;

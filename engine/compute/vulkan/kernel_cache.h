@@ -17,6 +17,7 @@ struct KernelShape {
   std::uint32_t rowsPerGroup = 64;
 };
 
+// EMBEDSCOPE_VK_KERNEL_SHAPE=gpu|cpu forces one layout (tests run the GPU variants on lavapipe).
 KernelShape kernelShapeFor(const DeviceInfo& info);
 
 class KernelCache {

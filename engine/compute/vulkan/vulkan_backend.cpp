@@ -8,18 +8,21 @@
 #include "engine/compute/backend_registry.h"
 #include "engine/compute/vulkan/failover_backend.h"
 #include "engine/compute/vulkan/gather.h"
+#include "engine/layer/regularizers.h"
 #include "engine/optim/update_rules.h"
 
 namespace embedscope::compute {
 
 namespace {
 
-// What the device kernels do not cover yet; the factory declines these so auto uses the CPU.
-Status supported(const BackendSetup& s) {
-  if (s.layer.loraEnabled()) return Status::unavailable("LoRA is not on the Vulkan engine yet");
-  if (s.layer.embeddingsRegularizer) return Status::unavailable("embeddings regularizers are not on the Vulkan engine yet");
-  if (s.layer.embeddingsConstraint) return Status::unavailable("embeddings constraints are not on the Vulkan engine yet");
-  return Status::ok();
+// What the device kernels do not cover; the factory declines these so auto uses the CPU.
+Status supported(const BackendSetup& s) { return vk::fusedStepSupports(s.layer, s.optimizer); }
+
+// EMBEDSCOPE_VK_LOSS_EVERY=N (N >= 1), else 1: every step's loss read back, exact per step.
+std::uint32_t lossEveryFromEnv() {
+  if (const char* e = std::getenv("EMBEDSCOPE_VK_LOSS_EVERY"); e && std::atoi(e) > 0)
+    return static_cast<std::uint32_t>(std::atoi(e));
+  return 1;
 }
 
 placement::PlanRequest planRequestFor(const BackendSetup& s) {
@@ -56,7 +59,8 @@ Result<std::unique_ptr<Backend>> createVulkanBackend(BackendSetup setup, const V
   o.deviceIndex = index;
   auto ctx = vk::VulkanContext::create(o);
   if (!ctx) return ctx.status();
-  auto b = vulkan::VulkanBackend::create(std::move(setup), std::move(*ctx), std::move(*plan));
+  auto b = vulkan::VulkanBackend::create(std::move(setup), std::move(*ctx), std::move(*plan),
+                                         options.lossEvery ? options.lossEvery : lossEveryFromEnv());
   if (!b) return b.status();
   return std::unique_ptr<Backend>(std::move(b).value());
 }
@@ -81,8 +85,21 @@ void registerVulkanFactory() {
 
 namespace vulkan {
 
+namespace {
+// An l1/l2/l1l2 penalty from the device's sums of |x| and x^2, as regularizerLoss forms it.
+double penalty(const std::optional<RegularizerSpec>& reg, float absSum, float sqSum) {
+  if (!reg) return 0.0;
+  const double l1 = reg->name == "l2" ? 0.0 : reg->number("l1");
+  const double l2 = reg->name == "l1" ? 0.0 : reg->number("l2");
+  double p = 0.0;
+  if (l1 != 0.0) p += l1 * static_cast<double>(absSum);  // Keras skips a term whose coefficient is 0
+  if (l2 != 0.0) p += l2 * static_cast<double>(sqSum);
+  return p;
+}
+}  // namespace
+
 Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(BackendSetup setup, std::unique_ptr<vk::VulkanContext> ctx,
-                                                             placement::MemoryPlan plan) {
+                                                             placement::MemoryPlan plan, std::uint32_t lossEvery) {
   std::unique_ptr<VulkanBackend> b(new VulkanBackend());
   b->m_layer = std::move(setup.layer);
   b->m_optimizer = setup.optimizer;
@@ -96,19 +113,30 @@ Result<std::unique_ptr<VulkanBackend>> VulkanBackend::create(BackendSetup setup,
   if (!table) return table.status();
   EMBEDSCOPE_TRY((*table)->value().upload(setup.table));
   b->m_vars.push_back(std::move(*table));
+  b->m_lossEvery = std::max<std::uint32_t>(1, lossEvery);
+  auto steps = vk::StepEngine::create(*b->m_kernels, *b->m_vars[0], b->m_layer, b->m_optimizer, b->m_lossEvery);
+  if (!steps) return steps.status();
+  b->m_steps = std::move(*steps);
   return b;
 }
 
 VulkanBackend::~VulkanBackend() {
-  // Kernels and variables before the context that owns their device.
+  // The pending step, then kernels and variables, before the context that owns their device.
+  if (m_ctx) (void)m_ctx->wait();
+  m_steps.reset();
   m_vars.clear();
   m_summer.reset();
   m_kernels.reset();
 }
 
-Status VulkanBackend::checkUsable() const {
+Status VulkanBackend::checkLost() const {
   if (m_ctx->lost()) return Status::unavailable("the Vulkan device was lost");
   return Status::ok();
+}
+
+Status VulkanBackend::checkUsable() const {
+  EMBEDSCOPE_TRY(checkLost());
+  return syncPending();
 }
 
 BackendInfo VulkanBackend::info() const {
@@ -311,7 +339,19 @@ Result<double> VulkanBackend::applyGradient(const RowGradient& grad, std::span<c
   Matrix before;
   if (stats) EMBEDSCOPE_TRY(readRows(grad.rows, before));
 
-  EMBEDSCOPE_TRY(m_vars[0]->apply(grad.rows, grad.values, scalarsFor(normOf(0))));
+  double regPenalty = 0.0;
+  const bool tableTerms = m_layer.embeddingsRegularizer || m_layer.embeddingsConstraint;
+  if (tableTerms) {
+    // The regularizer's gradient and the constraint are kernels of the fused step's update stage.
+    float gsq[3] = {static_cast<float>(sq[0]), 0.0f, 0.0f};
+    for (std::size_t i = 1; i < sq.size(); ++i) gsq[1] += static_cast<float>(sq[i]);
+    EMBEDSCOPE_TRY(m_steps->submitApply(grad.rows, grad.values, gsq, t));
+    EMBEDSCOPE_TRY(m_ctx->wait());
+    const auto sums = m_steps->slotSums(0);
+    regPenalty = penalty(m_layer.embeddingsRegularizer, sums[vk::kAccRegAbs], sums[vk::kAccRegSq]);
+  } else {
+    EMBEDSCOPE_TRY(m_vars[0]->apply(grad.rows, grad.values, scalarsFor(normOf(0))));
+  }
   for (std::size_t i = 0; i < dense.size(); ++i) {
     auto& var = *m_vars[static_cast<std::size_t>(dense[i].id)];
     EMBEDSCOPE_TRY(var.value().upload(*dense[i].value));
@@ -341,8 +381,9 @@ Result<double> VulkanBackend::applyGradient(const RowGradient& grad, std::span<c
           static_cast<float>((after.row(static_cast<Eigen::Index>(k)) - before.row(static_cast<Eigen::Index>(k))).norm());
     std::int64_t moved = 0;
     for (float dlt : st.rowDelta) moved += dlt > 0.0f;
-    st.rowsMoved = vk::needsDensePass(c) ? inputDim() : moved;
-    st.rowsMovedWithoutGrad = vk::needsDensePass(c) ? inputDim() - static_cast<std::int64_t>(grad.rows.size()) : 0;
+    const bool allMove = vk::needsDensePass(c) || tableTerms;
+    st.rowsMoved = allMove ? inputDim() : moved;
+    st.rowsMovedWithoutGrad = allMove ? inputDim() - static_cast<std::int64_t>(grad.rows.size()) : 0;
     stats->push_back(std::move(st));
     for (std::size_t i = 0; i < dense.size(); ++i) {
       UpdateStats ds;
@@ -357,7 +398,217 @@ Result<double> VulkanBackend::applyGradient(const RowGradient& grad, std::span<c
     }
   }
   ++m_iterations;
-  return 0.0;  // no embeddings regularizer on this engine (declined at creation)
+  return regPenalty;
+}
+
+// --- fused steps -------------------------------------------------------------------------------
+
+namespace {
+
+// The examples-weighted mean of several steps' results (StepResult.steps).
+StepResult combine(const std::vector<StepResult>& rs) {
+  if (rs.size() == 1) return rs.front();
+  StepResult out;
+  out.steps = 0;
+  double loss = 0, reg = 0;
+  for (const auto& r : rs) {
+    loss += r.loss * static_cast<double>(r.examples);
+    reg += r.regularization * static_cast<double>(r.examples);
+    out.metricSum += r.metricSum;
+    out.examples += r.examples;
+    out.steps += r.steps;
+  }
+  out.loss = out.examples ? loss / static_cast<double>(out.examples) : 0.0;
+  out.regularization = out.examples ? reg / static_cast<double>(out.examples) : 0.0;
+  return out;
+}
+}  // namespace
+
+StepResult VulkanBackend::resultOf(const Pending& p, const std::array<float, vk::kAccCount>& sums) const {
+  StepResult r;
+  r.examples = p.rows;
+  const double lossSum = sums[vk::kAccLoss];
+  if (p.kind == vk::StepKind::Regression || p.kind == vk::StepKind::RegressionEval) {
+    r.metricSum = lossSum;
+    r.loss = p.valid > 0 ? lossSum / (static_cast<double>(p.valid) * static_cast<double>(outputDim())) : 0.0;
+  } else {
+    r.metricSum = sums[vk::kAccMetric];
+    r.loss = lossSum / static_cast<double>(p.rows);
+  }
+  const bool train = p.kind == vk::StepKind::Regression || p.kind == vk::StepKind::Classify;
+  if (!train || !std::isfinite(r.loss)) return r;  // the device skipped this step's update
+  r.regularization = penalty(m_layer.embeddingsRegularizer, sums[vk::kAccRegAbs], sums[vk::kAccRegSq]) +
+                     penalty(m_layer.activityRegularizer, sums[vk::kAccActAbs], sums[vk::kAccActSq]) /
+                         static_cast<double>(p.rows);
+  r.loss += r.regularization;
+  return r;
+}
+
+Status VulkanBackend::syncPending() const {
+  if (m_pending.empty()) return m_ctx->pending() ? m_ctx->wait() : Status::ok();
+  EMBEDSCOPE_TRY(m_ctx->wait());
+  for (const auto& p : m_pending) {
+    StepResult r = resultOf(p, m_steps->slotSums(p.slot));
+    if (!std::isfinite(r.loss)) --m_iterations;  // not applied on the device, as on the CPU
+    m_unreported.push_back(r);
+  }
+  DenseHead* head = nullptr;
+  for (const auto& p : m_pending)
+    if (p.head) head = p.head;
+  m_pending.clear();
+  if (head) {
+    // The head the device trained, back into the task's host copy.
+    auto* self = const_cast<VulkanBackend*>(this);
+    EMBEDSCOPE_TRY(m_vars[static_cast<std::size_t>(head->kernelVariable)]->value().download(head->kernel));
+    EMBEDSCOPE_TRY(m_vars[static_cast<std::size_t>(head->biasVariable)]->value().download(head->bias));
+    self->m_headShadow[head->kernelVariable] = head->kernel;
+    self->m_headShadow[head->biasVariable] = head->bias;
+  }
+  return Status::ok();
+}
+
+Status VulkanBackend::syncHead(const DenseHead& head) {
+  const int ids[2] = {head.kernelVariable, head.biasVariable};
+  const Matrix* values[2] = {&head.kernel, &head.bias};
+  for (int i = 0; i < 2; ++i) {
+    if (ids[i] <= 0 || ids[i] >= static_cast<int>(m_vars.size()))
+      return Status::unavailable("dense variable " + std::to_string(ids[i]) + " is not on the device");
+    auto& var = *m_vars[static_cast<std::size_t>(ids[i])];
+    if (var.value().rows() != static_cast<std::uint64_t>(values[i]->rows()) ||
+        var.value().cols() != static_cast<std::uint64_t>(values[i]->cols()))
+      return Status::invalidArgument("the classify head does not match its device variable " + var.name());
+    auto it = m_headShadow.find(ids[i]);
+    if (it != m_headShadow.end() && it->second == *values[i]) continue;  // the device has it
+    EMBEDSCOPE_TRY(syncPending());
+    EMBEDSCOPE_TRY(var.value().upload(*values[i]));
+    m_headShadow[ids[i]] = *values[i];
+  }
+  return Status::ok();
+}
+
+Status VulkanBackend::headStats(const DenseHead& head, std::vector<UpdateStats>& stats) const {
+  for (int id : {head.kernelVariable, head.biasVariable}) {
+    const auto& var = *m_vars[static_cast<std::size_t>(id)];
+    UpdateStats ds;
+    ds.variable = var.name();
+    ds.step = m_iterations - 1;
+    ds.gradRows.resize(static_cast<std::size_t>(var.value().rows()));
+    for (std::size_t r = 0; r < ds.gradRows.size(); ++r) ds.gradRows[r] = static_cast<std::int64_t>(r);
+    ds.rowDelta.assign(ds.gradRows.size(), 0.0f);
+    ds.rowsMoved = static_cast<std::int64_t>(var.value().rows());
+    stats.push_back(std::move(ds));
+  }
+  return Status::ok();
+}
+
+Result<StepResult> VulkanBackend::runStep(vk::StepEngine::Inputs in, DenseHead* head, std::vector<UpdateStats>* stats) {
+  EMBEDSCOPE_TRY(checkLost());
+  const bool train = in.kind == vk::StepKind::Regression || in.kind == vk::StepKind::Classify;
+  const auto& act = m_layer.activityRegularizer;
+  if (act && act->name == "orthogonal_regularizer") {
+    // The CPU engine's error: the Embedding output has rank 3.
+    const std::int64_t shape[3] = {in.ids.rows, in.ids.length, outputDim()};
+    auto a = activityRegularization(*act, nullptr, shape, nullptr);
+    if (!a) return a.status();
+  }
+  std::int64_t valid = 0;
+  for (std::int64_t i = 0; i < in.ids.count(); ++i) valid += !m_layer.maskZero || in.ids.ids[i] != 0;
+
+  // Statistics (snapshot steps) read the touched rows before and after: a synchronous step.
+  std::vector<std::int64_t> rows;
+  Matrix before;
+  if (stats) {
+    EMBEDSCOPE_TRY(syncPending());
+    std::vector<std::int64_t> ids(in.ids.ids, in.ids.ids + in.ids.count());
+    if (in.kind == vk::StepKind::Classify && m_layer.maskZero && !act)
+      ids.erase(std::remove(ids.begin(), ids.end(), 0), ids.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    rows = std::move(ids);
+    EMBEDSCOPE_TRY(readRows(rows, before));
+  }
+
+  if (!train) EMBEDSCOPE_TRY(syncPending());  // an evaluation reads its own result at once
+  in.slot = static_cast<std::uint32_t>(m_pending.size());
+  in.t = m_iterations + 1;
+  EMBEDSCOPE_TRY(m_steps->submit(in));
+  Pending p{in.kind, in.slot, in.ids.rows, valid, train ? head : nullptr};
+  if (!train) {
+    EMBEDSCOPE_TRY(m_ctx->wait());
+    return resultOf(p, m_steps->slotSums(in.slot));
+  }
+  ++m_iterations;
+  m_pending.push_back(p);
+  if (!stats && m_pending.size() < m_lossEvery) {
+    StepResult deferred;
+    deferred.steps = 0;
+    return deferred;
+  }
+  EMBEDSCOPE_TRY(syncPending());
+  StepResult r = combine(m_unreported);
+  m_unreported.clear();
+  if (stats) {
+    stats->clear();
+    Matrix after;
+    EMBEDSCOPE_TRY(readRows(rows, after));
+    UpdateStats st;
+    st.variable = "embeddings";
+    st.step = m_iterations - 1;
+    st.gradRows = rows;
+    st.rowDelta.assign(static_cast<std::size_t>(inputDim()), 0.0f);
+    for (std::size_t k = 0; k < rows.size(); ++k)
+      st.rowDelta[static_cast<std::size_t>(rows[k])] = static_cast<float>(
+          (after.row(static_cast<Eigen::Index>(k)) - before.row(static_cast<Eigen::Index>(k))).norm());
+    std::int64_t moved = 0;
+    for (float dlt : st.rowDelta) moved += dlt > 0.0f;
+    const bool dense = vk::needsDensePass(m_optimizer) || m_layer.embeddingsRegularizer || m_layer.embeddingsConstraint;
+    st.rowsMoved = dense ? inputDim() : moved;
+    st.rowsMovedWithoutGrad = dense ? inputDim() - static_cast<std::int64_t>(rows.size()) : 0;
+    stats->push_back(std::move(st));
+    if (head) EMBEDSCOPE_TRY(headStats(*head, *stats));
+  }
+  return r;
+}
+
+Result<StepResult> VulkanBackend::regressionStep(const IdBatch& ids, const float* targets, std::vector<UpdateStats>* stats) {
+  vk::StepEngine::Inputs in;
+  in.kind = vk::StepKind::Regression;
+  in.ids = ids;
+  in.targets = targets;
+  return runStep(in, nullptr, stats);
+}
+
+Result<StepResult> VulkanBackend::regressionEvaluate(const IdBatch& ids, const float* targets) {
+  vk::StepEngine::Inputs in;
+  in.kind = vk::StepKind::RegressionEval;
+  in.ids = ids;
+  in.targets = targets;
+  return runStep(in, nullptr, nullptr);
+}
+
+Result<StepResult> VulkanBackend::classifyStep(const IdBatch& ids, const std::int64_t* labels, DenseHead& head,
+                                               std::vector<UpdateStats>* stats) {
+  EMBEDSCOPE_TRY(checkLost());
+  EMBEDSCOPE_TRY(syncHead(head));
+  vk::StepEngine::Inputs in;
+  in.kind = vk::StepKind::Classify;
+  in.ids = ids;
+  in.labels = labels;
+  in.kernel = m_vars[static_cast<std::size_t>(head.kernelVariable)].get();
+  in.bias = m_vars[static_cast<std::size_t>(head.biasVariable)].get();
+  return runStep(in, &head, stats);
+}
+
+Result<StepResult> VulkanBackend::classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head) {
+  EMBEDSCOPE_TRY(checkLost());
+  EMBEDSCOPE_TRY(syncHead(head));
+  vk::StepEngine::Inputs in;
+  in.kind = vk::StepKind::ClassifyEval;
+  in.ids = ids;
+  in.labels = labels;
+  in.kernel = m_vars[static_cast<std::size_t>(head.kernelVariable)].get();
+  in.bias = m_vars[static_cast<std::size_t>(head.biasVariable)].get();
+  return runStep(in, nullptr, nullptr);
 }
 
 }  // namespace vulkan

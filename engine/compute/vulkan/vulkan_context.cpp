@@ -151,7 +151,8 @@ void VulkanContext::freeCommandBuffer(VkCommandBuffer cmd) {
   if (cmd != VK_NULL_HANDLE) vkFreeCommandBuffers(m_device, m_pool, 1, &cmd);
 }
 
-Status VulkanContext::submitAndWait(VkCommandBuffer cmd) {
+Status VulkanContext::submit(VkCommandBuffer cmd) {
+  EMBEDSCOPE_TRY(wait());
   if (m_lost) return Status::unavailable("the Vulkan device was lost");
   if (injectFault(FaultKind::DeviceLost)) return markLost("vkQueueSubmit (injected by EMBEDSCOPE_FAULT)");
   VkSubmitInfo si{};
@@ -161,10 +162,22 @@ Status VulkanContext::submitAndWait(VkCommandBuffer cmd) {
   VkResult r = vkQueueSubmit(m_queue, 1, &si, m_fence);
   if (r == VK_ERROR_DEVICE_LOST) return markLost("vkQueueSubmit");
   EMBEDSCOPE_TRY(check(r, "vkQueueSubmit"));
-  r = vkWaitForFences(m_device, 1, &m_fence, VK_TRUE, UINT64_MAX);
+  m_pending = true;
+  return Status::ok();
+}
+
+Status VulkanContext::wait() {
+  if (!m_pending) return Status::ok();
+  m_pending = false;
+  VkResult r = vkWaitForFences(m_device, 1, &m_fence, VK_TRUE, UINT64_MAX);
   if (r == VK_ERROR_DEVICE_LOST) return markLost("vkWaitForFences");
   EMBEDSCOPE_TRY(check(r, "vkWaitForFences"));
   return check(vkResetFences(m_device, 1, &m_fence), "vkResetFences");
+}
+
+Status VulkanContext::submitAndWait(VkCommandBuffer cmd) {
+  EMBEDSCOPE_TRY(submit(cmd));
+  return wait();
 }
 
 Status VulkanContext::runOnce(const std::function<void(VkCommandBuffer)>& record) {

@@ -57,8 +57,14 @@ class VulkanContext {
   // Records commands with `record` into a one-time command buffer, submits and waits.
   // Subject to EMBEDSCOPE_FAULT=device-lost:N.
   Status runOnce(const std::function<void(VkCommandBuffer)>& record);
-  // Submits an already recorded command buffer and waits for it.
+  // Submits an already recorded command buffer and waits for it (after any pending submit).
   Status submitAndWait(VkCommandBuffer cmd);
+  // Submits without waiting (the fused training step: the host prepares the next batch while
+  // the device runs this one). At most one submit is pending; wait() ends it. Every other
+  // submit, and every host read of device memory, must wait() first (VulkanBackend does).
+  Status submit(VkCommandBuffer cmd);
+  Status wait();
+  bool pending() const { return m_pending; }
   // Command buffers recorded once and resubmitted (freed with the pool at destruction or by
   // freeCommandBuffer).
   Result<VkCommandBuffer> allocateCommandBuffer();
@@ -84,6 +90,7 @@ class VulkanContext {
   std::string m_choiceReason;
   std::vector<std::uint64_t> m_heapUsage;
   bool m_lost = false;
+  bool m_pending = false;
 };
 
 }  // namespace embedscope::vk
