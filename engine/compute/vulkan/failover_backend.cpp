@@ -204,10 +204,11 @@ Result<StepResult> FailoverBackend::classifyStep(const IdBatch& ids, const std::
   return out;
 }
 
-Result<StepResult> FailoverBackend::regressionEvaluate(const IdBatch& ids, const float* targets) {
+Result<StepResult> FailoverBackend::regressionEvaluate(const IdBatch& ids, const float* targets,
+                                                       const double* embeddingsPenalty) {
   StepResult out;
   EMBEDSCOPE_TRY(guarded([&](Backend& b) {
-    auto r = b.regressionEvaluate(ids, targets);
+    auto r = b.regressionEvaluate(ids, targets, embeddingsPenalty);
     if (!r) return r.status();
     out = *r;
     return Status::ok();
@@ -216,10 +217,10 @@ Result<StepResult> FailoverBackend::regressionEvaluate(const IdBatch& ids, const
 }
 
 Result<StepResult> FailoverBackend::classifyEvaluate(const IdBatch& ids, const std::int64_t* labels,
-                                                     const DenseHead& head) {
+                                                     const DenseHead& head, const double* embeddingsPenalty) {
   StepResult out;
   EMBEDSCOPE_TRY(guarded([&](Backend& b) {
-    auto r = b.classifyEvaluate(ids, labels, head);
+    auto r = b.classifyEvaluate(ids, labels, head, embeddingsPenalty);
     if (!r) return r.status();
     out = *r;
     return Status::ok();

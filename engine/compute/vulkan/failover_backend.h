@@ -40,10 +40,12 @@ class FailoverBackend final : public Backend {
                                std::vector<UpdateStats>* stats) override;
 
   Result<StepResult> regressionStep(const IdBatch& ids, const float* targets, std::vector<UpdateStats>* stats) override;
-  Result<StepResult> regressionEvaluate(const IdBatch& ids, const float* targets) override;
+  Result<StepResult> regressionEvaluate(const IdBatch& ids, const float* targets,
+                                        const double* embeddingsPenalty = nullptr) override;
   Result<StepResult> classifyStep(const IdBatch& ids, const std::int64_t* labels, DenseHead& head,
                                   std::vector<UpdateStats>* stats) override;
-  Result<StepResult> classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head) override;
+  Result<StepResult> classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head,
+                                      const double* embeddingsPenalty = nullptr) override;
 
   bool fellBack() const { return m_cpu != nullptr; }
   // "the Vulkan device failed (...); continuing on the CPU engine from step N" once it happened.

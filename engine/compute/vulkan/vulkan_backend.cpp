@@ -578,12 +578,26 @@ Result<StepResult> VulkanBackend::regressionStep(const IdBatch& ids, const float
   return runStep(in, nullptr, stats);
 }
 
-Result<StepResult> VulkanBackend::regressionEvaluate(const IdBatch& ids, const float* targets) {
+// Keras's test_step adds model.losses to the data loss: the device gives the data loss, the
+// penalties come from Backend::evaluationPenalty (the embeddings penalty the caller computed once
+// per pass, or this table's; the activity term of this batch's output, gathered on the device).
+Result<StepResult> VulkanBackend::withEvaluationPenalty(Result<StepResult> r, const IdBatch& ids,
+                                                        const double* embeddingsPenalty) {
+  if (!r) return r;
+  auto penalty = evaluationPenalty(ids, nullptr, embeddingsPenalty);
+  if (!penalty) return penalty.status();
+  r->regularization = *penalty;
+  r->loss += *penalty;
+  return r;
+}
+
+Result<StepResult> VulkanBackend::regressionEvaluate(const IdBatch& ids, const float* targets,
+                                                     const double* embeddingsPenalty) {
   vk::StepEngine::Inputs in;
   in.kind = vk::StepKind::RegressionEval;
   in.ids = ids;
   in.targets = targets;
-  return runStep(in, nullptr, nullptr);
+  return withEvaluationPenalty(runStep(in, nullptr, nullptr), ids, embeddingsPenalty);
 }
 
 Result<StepResult> VulkanBackend::classifyStep(const IdBatch& ids, const std::int64_t* labels, DenseHead& head,
@@ -599,7 +613,8 @@ Result<StepResult> VulkanBackend::classifyStep(const IdBatch& ids, const std::in
   return runStep(in, &head, stats);
 }
 
-Result<StepResult> VulkanBackend::classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head) {
+Result<StepResult> VulkanBackend::classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head,
+                                                   const double* embeddingsPenalty) {
   EMBEDSCOPE_TRY(checkLost());
   EMBEDSCOPE_TRY(syncHead(head));
   vk::StepEngine::Inputs in;
@@ -608,7 +623,7 @@ Result<StepResult> VulkanBackend::classifyEvaluate(const IdBatch& ids, const std
   in.labels = labels;
   in.kernel = m_vars[static_cast<std::size_t>(head.kernelVariable)].get();
   in.bias = m_vars[static_cast<std::size_t>(head.biasVariable)].get();
-  return runStep(in, nullptr, nullptr);
+  return withEvaluationPenalty(runStep(in, nullptr, nullptr), ids, embeddingsPenalty);
 }
 
 }  // namespace vulkan

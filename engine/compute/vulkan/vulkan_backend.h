@@ -78,10 +78,12 @@ class VulkanBackend final : public Backend {
                                std::vector<UpdateStats>* stats) override;
 
   Result<StepResult> regressionStep(const IdBatch& ids, const float* targets, std::vector<UpdateStats>* stats) override;
-  Result<StepResult> regressionEvaluate(const IdBatch& ids, const float* targets) override;
+  Result<StepResult> regressionEvaluate(const IdBatch& ids, const float* targets,
+                                        const double* embeddingsPenalty = nullptr) override;
   Result<StepResult> classifyStep(const IdBatch& ids, const std::int64_t* labels, DenseHead& head,
                                   std::vector<UpdateStats>* stats) override;
-  Result<StepResult> classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head) override;
+  Result<StepResult> classifyEvaluate(const IdBatch& ids, const std::int64_t* labels, const DenseHead& head,
+                                      const double* embeddingsPenalty = nullptr) override;
 
   std::uint32_t lossEvery() const { return m_lossEvery; }
   // Command buffers recorded so far (one per step kind and batch shape), for tests and the bench.
@@ -106,6 +108,7 @@ class VulkanBackend final : public Backend {
     DenseHead* head;
   };
   StepResult resultOf(const Pending& p, const std::array<float, vk::kAccCount>& sums) const;
+  Result<StepResult> withEvaluationPenalty(Result<StepResult> r, const IdBatch& ids, const double* embeddingsPenalty);
   Result<StepResult> runStep(vk::StepEngine::Inputs in, DenseHead* head, std::vector<UpdateStats>* stats);
   Status syncHead(const DenseHead& head);
   Status headStats(const DenseHead& head, std::vector<UpdateStats>& stats) const;
