@@ -210,7 +210,7 @@ void MainWindow::showAbout() {
                   .arg(EIGEN_WORLD_VERSION)
                   .arg(EIGEN_MAJOR_VERSION)
                   .arg(EIGEN_MINOR_VERSION)
-                  .arg(m_engineDescription.isEmpty() ? QString("CPU (built-in Eigen trainer); no run yet") : m_engineDescription));
+                  .arg(m_engineDescription.isEmpty() ? QString("no run yet") : m_engineDescription));
   box.exec();
 }
 

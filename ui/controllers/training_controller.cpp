@@ -96,9 +96,7 @@ void TrainingController::setState(State s) {
 
 bool TrainingController::ensureRun() {
   if (m_job) return true;
-  std::unique_ptr<TrainingJob> job = makeTrainingJob(m_layer, m_task);
-  if (!job) job = makeBuiltinTrainingJob(m_layer, m_task);
-  m_job = JobPtr(std::move(job));
+  m_job = JobPtr(makeTrainingJob(m_layer, m_task));
   m_cancel = CancelToken();
   m_step = 0;
   QMetaObject::invokeMethod(m_worker, "run", Qt::QueuedConnection, Q_ARG(embedscope::ui::JobPtr, m_job),

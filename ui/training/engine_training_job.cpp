@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "engine/compute/vulkan/vulkan_backend.h"
+#include "engine/data/planted_clusters_preset.h"
 #include "engine/data/presets.h"
 #include "engine/session/run_builder.h"
 #include "engine/session/trainer.h"
@@ -36,7 +37,9 @@ class EngineTrainingJob final : public TrainingJob {
     spec.seed = m_task.seed;
     spec.engine = toEngineChoice(m_task.engine);
     spec.threads = 1;  // one thread: bit-reproducible, and the GUI thread keeps a core
-    if (spec.task == "classify" && layer->inputLength) spec.maxLength = *layer->inputLength;
+    if ((spec.task == "classify" || spec.preset == "planted-clusters") && layer->inputLength)
+      spec.maxLength = *layer->inputLength;
+    spec.numClasses = m_task.numClasses;
     compute::registerVulkanFactory();  // idempotent: the Vulkan engine is always on offer here
     auto run = session::buildRun(spec);
     if (!run && spec.task == "classify" && run.status().message().find("input_dim") != std::string::npos) {
@@ -188,7 +191,10 @@ class EngineTrainingJob final : public TrainingJob {
         c->tokens << (i < v.size() ? QString::fromStdString(v.token(std::int32_t(i))) : QString("#%1").arg(i));
         if (i < v.size()) c->frequency[size_t(i)] = v.frequency(std::int32_t(i));
       }
-      if (m_task.preset == "sentiment" && m_task.dataPath.isEmpty()) {
+      if (planted()) {
+        for (std::int64_t i = 0; i < rows; ++i)
+          c->cluster[size_t(i)] = int(data::plantedClassOf(i, std::max(2, m_task.numClasses)));
+      } else if (m_task.preset == "sentiment" && m_task.dataPath.isEmpty()) {
         c->clusterNames << "negative" << "positive";
         for (int polarity = 0; polarity < 2; ++polarity)
           for (const auto& w : data::sentimentWords(polarity)) {
@@ -196,8 +202,36 @@ class EngineTrainingJob final : public TrainingJob {
             if (id >= 0 && id < rows) c->cluster[size_t(id)] = polarity;
           }
       }
+    } else if (planted()) {
+      // The regression variant has no vocabulary of its own: the classify variant's words, same seed.
+      data::PlantedClustersOptions o;
+      o.inputDim = rows;
+      o.classes = std::max(2, m_task.numClasses);
+      o.examples = 1;
+      o.seed = m_task.seed;
+      const auto words = data::plantedClustersPreset(o).vocabulary;
+      for (std::int64_t i = 0; i < rows; ++i) {
+        c->tokens << QString::fromStdString(words.token(std::int32_t(i)));
+        c->cluster[size_t(i)] = int(data::plantedClassOf(i, o.classes));
+      }
     } else {
       for (std::int64_t i = 0; i < rows; ++i) c->tokens << QString::number(i);
+    }
+    if (planted()) {
+      QStringList cls, parity;
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const int k = c->cluster[size_t(i)];
+        cls << (k < 0 ? QString("special") : QString("class %1").arg(k));
+        parity << ((i % 2) ? "odd id" : "even id");
+      }
+      c->metadataColumns << "class" << "parity";
+      c->metadata = {cls, parity};
+      c->description = m_task.task == "classify"
+                           ? QString("Planted classes: %1 tokens in %2 classes, sequences of %3, %4 examples")
+                                 .arg(rows).arg(std::max(2, m_task.numClasses)).arg(sequenceLength()).arg(m_run.examples)
+                           : QString("Regression to a hidden table, %1 x %2").arg(rows).arg(m_run.layer.outputDim);
+      m_corpus = c;
+      return;
     }
     QStringList kind;
     for (std::int64_t i = 0; i < rows; ++i)
@@ -211,6 +245,9 @@ class EngineTrainingJob final : public TrainingJob {
                          .arg(m_run.examples);
     m_corpus = c;
   }
+
+  bool planted() const { return m_task.preset == "planted-clusters" && m_task.dataPath.isEmpty(); }
+  long long sequenceLength() const { return m_run.layer.inputLength.value_or(12); }
 
   LayerSettings m_layerSettings;
   TaskSettings m_task;
@@ -228,7 +265,6 @@ class EngineTrainingJob final : public TrainingJob {
 }  // namespace
 
 std::unique_ptr<TrainingJob> makeTrainingJob(const LayerSettings& layer, const TaskSettings& task) {
-  if (task.preset == "planted-clusters" && task.dataPath.isEmpty()) return nullptr;  // the built-in trainer
   return std::make_unique<EngineTrainingJob>(layer, task);
 }
 

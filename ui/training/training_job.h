@@ -3,7 +3,7 @@
 // the end of training, starting paused. The GUI thread steers it with direct, thread-safe calls
 // (pause, resume, step) and stops it with the cancel token — never with queued messages, because
 // the worker's event loop is busy inside fit(). The engine's session::Trainer has exactly these
-// semantics; implementations adapt it (engine_training_job) or mirror it (builtin_training_job).
+// semantics; engine_training_job adapts it.
 #include <QString>
 #include <functional>
 #include <memory>
@@ -41,10 +41,8 @@ class TrainingJob {
   virtual bool isPaused() const = 0;
 };
 
-// The trainer compiled into the explorer (CPU, Eigen) for the planted-clusters demo.
-std::unique_ptr<TrainingJob> makeBuiltinTrainingJob(const LayerSettings& layer, const TaskSettings& task);
-// The engine's session (buildRun + Trainer) for the engine's presets and data files; nullptr when
-// the task settings ask for the built-in trainer.
+// The engine's session (buildRun + Trainer) for the presets (the planted-clusters demo included)
+// and data files.
 std::unique_ptr<TrainingJob> makeTrainingJob(const LayerSettings& layer, const TaskSettings& task);
 
 }  // namespace embedscope::ui
