@@ -4,7 +4,12 @@
 #include <cmath>
 #include <mutex>
 
+#include <QJsonDocument>
+
 #include "engine/compute/vulkan/vulkan_backend.h"
+#include "engine/core/version.h"
+#include "engine/session/checkpoint.h"
+#include "engine/session/run_manifest.h"
 #include "engine/data/planted_clusters_preset.h"
 #include "engine/data/presets.h"
 #include "engine/session/run_builder.h"
@@ -59,12 +64,37 @@ class EngineTrainingJob final : public TrainingJob {
     m_trainer = std::make_unique<session::Trainer>(*m_run.backend, *m_run.task, o);
     m_trainer->pause();  // the window starts a run paused; play / step steer it
     if (Status s = m_trainer->prepare(); !s) return QString::fromStdString(s.message());
-    buildCorpus();
+    std::vector<std::pair<std::string, Matrix>> taskTensors;
+    m_run.task->exportState(taskTensors);
+    for (const auto& t : taskTensors) m_taskTensorNames.push_back(t.first);
+    m_manifest = manifestJson(spec);
     auto snap = std::make_shared<EmbeddingSnapshot>();
     snap->table = m_run.initialTable;
+    if (m_resume) {
+      // As `embedscope train --resume`: the checkpoint's tensors and position into this run.
+      auto state = session::checkpointFromSession(*m_resume);
+      if (!state) return "Cannot restore the session: " + QString::fromStdString(state.status().message());
+      if (Status s = m_trainer->restore(*state); !s)
+        return "Cannot restore the session: " + QString::fromStdString(s.message());
+      if (Status s = m_run.backend->readTable(snap->table); !s) return QString::fromStdString(s.message());
+      snap->step = state->globalStep;
+    }
     snap->touched.assign(size_t(snap->table.rows()), 0);
+    buildCorpus();
     m_initial = snap;
     return {};
+  }
+
+  void setResumeFrom(std::shared_ptr<const io::SessionFile> session) override { m_resume = std::move(session); }
+
+  void requestCheckpoint() override {
+    std::lock_guard<std::mutex> lock(m_control);
+    if (m_live) m_trainer->requestCheckpoint();
+    else m_pendingCheckpoint = true;
+  }
+  void setSessionTexts(std::map<std::string, std::string> texts) override {
+    std::lock_guard<std::mutex> lock(m_textsMutex);
+    m_texts = std::move(texts);
   }
 
   CorpusPtr corpus() const override { return m_corpus; }
@@ -97,7 +127,8 @@ class EngineTrainingJob final : public TrainingJob {
     else ++m_pendingSteps;
   }
 
-  QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CancelToken& cancel) override {
+  QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CheckpointFn& checkpoint,
+              const CancelToken& cancel) override {
     const QString metricName = QString::fromStdString(m_run.task->metricName());
     const std::int64_t batch = m_task.batchSize;
     std::int64_t lastStep = 0;
@@ -149,15 +180,23 @@ class EngineTrainingJob final : public TrainingJob {
         if (r >= 0 && size_t(r) < snap->touched.size()) snap->touched[size_t(r)] = 1;
       snapshot(snap);
     };
+    cb.onCheckpoint = [&](const session::TrainingState& st) {
+      if (checkpoint) checkpoint(sessionFile(st), st.globalStep);
+      return Status::ok();  // a failed autosave is reported, it never stops the run
+    };
     {
       std::lock_guard<std::mutex> lock(m_control);
       m_live = true;
       if (m_wantRunning) m_trainer->resume();
       for (; m_pendingSteps > 0; --m_pendingSteps) m_trainer->step();
+      if (m_pendingCheckpoint) m_trainer->requestCheckpoint();
     }
     const session::FitResult r = m_trainer->fit(cb, cancel);
     if (r.cancelled()) return {};
     if (!r.status) return QString::fromStdString(r.status.message());
+    // The finished run's state, so a later crash (or a session save) keeps the whole run.
+    if (checkpoint)
+      if (auto st = m_trainer->state()) checkpoint(sessionFile(*st), st->globalStep);
     Matrix table;
     if (m_run.backend->readTable(table)) {
       auto snap = std::make_shared<EmbeddingSnapshot>();
@@ -180,6 +219,45 @@ class EngineTrainingJob final : public TrainingJob {
   }
 
  private:
+  // The checkpoint plus what the window needs to rebuild the run: its own settings (the Keras-named
+  // JSON the presets use) and the texts the window gave (bookmarks, selections).
+  io::SessionFile sessionFile(const session::TrainingState& st) const {
+    io::SessionFile f = session::checkpointToSession(st, m_manifest, m_taskTensorNames);
+    f.setText(io::session_keys::kLayerConfig, QJsonDocument(m_layerSettings.toJson()).toJson(QJsonDocument::Compact).toStdString());
+    f.setText(io::session_keys::kTaskConfig, QJsonDocument(m_task.toJson()).toJson(QJsonDocument::Compact).toStdString());
+    f.setText(io::session_keys::kOptimizerConfig,
+              QJsonDocument(m_task.optimizer.toJson()).toJson(QJsonDocument::Compact).toStdString());
+    f.setText(io::session_keys::kSeed, std::to_string(m_task.seed));
+    f.setText(io::session_keys::kEngine, m_run.backend ? m_run.backend->info().engine : std::string("cpu"));
+    if (m_run.vocabulary) {
+      std::string v;
+      for (const auto& t : m_run.vocabulary->tokens()) v += t + "\n";
+      f.setText(io::session_keys::kVocabulary, v);
+    }
+    std::lock_guard<std::mutex> lock(m_textsMutex);
+    for (const auto& [k, t] : m_texts) f.setText(k, t);
+    return f;
+  }
+
+  std::string manifestJson(const session::RunSpec& spec) const {
+    session::RunManifest m;
+    m.task = spec.task;
+    m.data = spec.preset.empty() ? spec.dataPath : "preset " + spec.preset;
+    m.layer = m_run.layer;
+    m.layer.weights.reset();
+    m.optimizer = spec.optimizer;
+    m.batchSize = spec.batchSize;
+    m.epochs = std::max<std::int64_t>(1, m_maxSteps / std::max<std::int64_t>(1, m_run.task->stepsPerEpoch()));
+    m.shuffle = spec.shuffle;
+    m.validationSplit = spec.validationSplit;
+    m.seed = spec.seed;
+    m.engine = m_run.backend->info();
+    m.engineReason = m_run.engineReason;
+    m.version = versionString();
+    m.commandLine = {"embedscope (explorer window)"};
+    return session::manifestToJson(m);
+  }
+
   void buildCorpus() {
     auto c = std::make_shared<CorpusInfo>();
     const auto rows = m_run.layer.inputDim;
@@ -258,8 +336,13 @@ class EngineTrainingJob final : public TrainingJob {
   SnapshotPtr m_initial;
   QStringList m_notes;
   mutable std::mutex m_control;
-  bool m_live = false, m_wantRunning = false;
+  bool m_live = false, m_wantRunning = false, m_pendingCheckpoint = false;
   int m_pendingSteps = 0;
+  std::shared_ptr<const io::SessionFile> m_resume;
+  std::vector<std::string> m_taskTensorNames;
+  std::string m_manifest;
+  mutable std::mutex m_textsMutex;
+  std::map<std::string, std::string> m_texts;
 };
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <QSpinBox>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPainter>
@@ -424,6 +427,10 @@ void EmbeddingExplorer::onProjected(const ProjectionResult& r, const SnapshotPtr
   m_neighbours->setData(s, m_corpus, excludedIds());
   ++m_projectionsShown;
   if (!m_search->text().isEmpty() && !sameRows) search(m_search->text(), m_regex->isChecked());
+  if (!m_pendingSelection.empty()) {
+    selectIds(m_pendingSelection);
+    m_pendingSelection.clear();
+  }
   emit projected();
 }
 
@@ -618,6 +625,75 @@ void EmbeddingExplorer::restoreBookmark(int index) {
   m_threeD->setChecked(b.view.threeD);
   m_canvas->setViewState(b.view);
   selectIds(b.selection);
+}
+
+namespace {
+QJsonArray idsToJson(const std::vector<int>& ids) {
+  QJsonArray a;
+  for (int id : ids) a.append(id);
+  return a;
+}
+std::vector<int> idsFromJson(const QJsonArray& a) {
+  std::vector<int> ids;
+  for (const auto& v : a)
+    if (v.isDouble()) ids.push_back(v.toInt());
+  return ids;
+}
+}  // namespace
+
+QByteArray EmbeddingExplorer::bookmarksJson() const {
+  QJsonArray out;
+  for (const Bookmark& b : m_bookmarks) {
+    QJsonObject o;
+    o["name"] = b.name;
+    o["projection"] = b.projection;
+    o["color_by"] = b.colorBy;
+    o["label_by"] = b.labelBy;
+    o["timeline_index"] = b.timelineIndex;
+    o["selection"] = idsToJson(b.selection);
+    o["view"] = QJsonObject{{"zoom", b.view.zoom}, {"cx", b.view.cx}, {"cy", b.view.cy}, {"yaw", b.view.yaw},
+                            {"pitch", b.view.pitch}, {"three_d", b.view.threeD}};
+    out.append(o);
+  }
+  return QJsonDocument(out).toJson(QJsonDocument::Compact);
+}
+
+QByteArray EmbeddingExplorer::selectionJson() const {
+  const std::vector<int> ids = m_pendingSelection.empty() ? selectedIds() : m_pendingSelection;
+  return QJsonDocument(QJsonObject{{"selected", idsToJson(ids)}}).toJson(QJsonDocument::Compact);
+}
+
+void EmbeddingExplorer::restoreViewState(const QByteArray& bookmarks, const QByteArray& selection) {
+  const QJsonDocument bd = QJsonDocument::fromJson(bookmarks);
+  if (bd.isArray()) {
+    m_bookmarks.clear();
+    m_bookmarkCombo->clear();
+    for (const auto& v : bd.array()) {
+      const QJsonObject o = v.toObject();
+      Bookmark b;
+      b.name = o["name"].toString(QString("view %1").arg(m_bookmarks.size() + 1));
+      b.projection = o["projection"].toString(m_projection->currentText());
+      b.colorBy = o["color_by"].toString(m_colorBy->currentText());
+      b.labelBy = o["label_by"].toString(m_labelBy->currentText());
+      b.timelineIndex = o["timeline_index"].toInt(0);
+      b.selection = idsFromJson(o["selection"].toArray());
+      const QJsonObject view = o["view"].toObject();
+      b.view.zoom = view["zoom"].toDouble(1.0);
+      b.view.cx = view["cx"].toDouble();
+      b.view.cy = view["cy"].toDouble();
+      b.view.yaw = view["yaw"].toDouble();
+      b.view.pitch = view["pitch"].toDouble();
+      b.view.threeD = view["three_d"].toBool();
+      m_bookmarks.append(b);
+      m_bookmarkCombo->addItem(b.name);
+    }
+  }
+  const QJsonDocument sd = QJsonDocument::fromJson(selection);
+  if (sd.isObject()) {
+    const std::vector<int> ids = idsFromJson(sd.object()["selected"].toArray());
+    if (m_canvas->pointCount() > 0) selectIds(ids);
+    m_pendingSelection = ids;  // the restored run's own points replace these at its first projection
+  }
 }
 
 QString EmbeddingExplorer::exportChart(const QString& path) {

@@ -75,6 +75,14 @@ class EmbeddingExplorer : public QWidget {
   void restoreBookmark(int index);
   const QList<Bookmark>& bookmarks() const { return m_bookmarks; }
 
+  // Bookmarks and the selection as the session file keeps them (session_keys::kBookmarks, a JSON
+  // array; kSelections, {"selected": [ids]}).
+  QByteArray bookmarksJson() const;
+  QByteArray selectionJson() const;
+  // Restores both; a selection waits for the next projection when its points are not shown yet.
+  // Malformed JSON restores nothing of that part.
+  void restoreViewState(const QByteArray& bookmarks, const QByteArray& selection);
+
  signals:
   void statusMessage(const QString& text);
   void projected();
@@ -109,6 +117,7 @@ class EmbeddingExplorer : public QWidget {
   std::vector<int> m_shownIds;
   int m_projectionsShown = 0;
   QList<Bookmark> m_bookmarks;
+  std::vector<int> m_pendingSelection;  // from a restored session, applied once its points show
   QString m_lastProjectionKey;
   QString m_lastRequestedKey;
 };
