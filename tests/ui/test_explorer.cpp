@@ -150,6 +150,42 @@ class TestExplorer : public QObject {
     QCOMPARE(e->canvas()->pointCount(), 2000 - 2);
   }
 
+  // Dropping a file onto the window opens it. The events go straight to the window (no real
+  // drag, which offscreen platforms cannot run reliably): what the window does with them is tested.
+  void droppingAFileOpensIt() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("dropped.txt");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("4 3\nalpha 0.1 0.2 0.3\nbeta 0.4 0.5 0.6\ngamma -0.1 0.0 0.9\ndelta 1 2 3\n");
+    f.close();
+    MainWindow w;
+    w.show();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    const QPoint at(w.width() / 2, w.height() / 2);
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &drop);
+    EmbeddingExplorer* e = w.explorer();
+    QVERIFY(e->corpus());
+    QCOMPARE(e->corpus()->tokens, QStringList({"alpha", "beta", "gamma", "delta"}));
+    QTRY_VERIFY_WITH_TIMEOUT(e->projectionsShown() > 0, 15000);
+    QCOMPARE(e->canvas()->pointCount(), 4);
+    QVERIFY(w.windowTitle().endsWith("dropped.txt"));
+    QVERIFY(w.recentFiles().value(0).endsWith("dropped.txt"));
+
+    // Text without URLs is not a file: the drag is refused and nothing changes.
+    QMimeData text;
+    text.setText("alpha");
+    QDragEnterEvent refused(at, Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+    refused.setAccepted(false);
+    QApplication::sendEvent(&w, &refused);
+    QVERIFY(!refused.isAccepted());
+  }
+
   void noTwoVisibleLabelsOverlap() {
     auto w = trainedDemo();
     QVERIFY(w);
