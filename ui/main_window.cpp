@@ -1,5 +1,7 @@
 #include "ui/main_window.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -15,6 +17,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -65,10 +69,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_layer = new LayerPanel(m_undo, this);
   m_task = new TaskPanel(m_undo, this);
   m_training = new TrainingPanel(m_controller, this);
+  // Each panel scrolls inside its dock, so a narrow screen (1366 x 768) shrinks the docks instead of
+  // pushing the window past the screen.
   auto dock = [&](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
     auto* d = new QDockWidget(title, this);
     d->setObjectName(name);
-    d->setWidget(w);
+    auto* scroll = new QScrollArea(d);
+    scroll->setObjectName(name + "Scroll");
+    scroll->setWidget(w);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    // As wide as the panel needs without a horizontal scroll bar, up to a share of a small screen.
+    scroll->setMinimumWidth(std::min(w->minimumSizeHint().width() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 2, 330));
+    d->setWidget(scroll);
     addDockWidget(area, d);
     return d;
   };
@@ -76,8 +89,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QDockWidget* taskDock = dock("Task", "taskDock", m_task, Qt::LeftDockWidgetArea);
   tabifyDockWidget(layerDock, taskDock);
   layerDock->raise();
-  dock("Training", "trainingDock", m_training, Qt::RightDockWidgetArea);
-  resizeDocks({layerDock}, {500}, Qt::Horizontal);
+  QDockWidget* trainingDock = dock("Training", "trainingDock", m_training, Qt::RightDockWidgetArea);
 
   connect(m_layer, &LayerPanel::settingsChanged, this, &MainWindow::configurationChanged);
   connect(m_task, &TaskPanel::settingsChanged, this, &MainWindow::configurationChanged);
@@ -140,7 +152,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
           });
 
   buildMenus();
-  resize(1500, 950);
+  // A first start fits the screen (1366 x 768 included); later starts restore the saved geometry.
+  QSize size(1500, 950);
+  if (const QScreen* screen = QGuiApplication::primaryScreen())
+    size = size.boundedTo(screen->availableGeometry().size());
+  resize(size);
+  resizeDocks({layerDock, trainingDock}, {std::clamp(size.width() * 3 / 10, 260, 500), std::clamp(size.width() / 4, 260, 420)},
+              Qt::Horizontal);
   restoreSettings();
   configurationChanged();
   m_training->setConfigurationValid(m_layer->isValid(), m_layer->issues().value(0).message);

@@ -137,6 +137,11 @@ FitResult Trainer::fit(const TrainerCallbacks& callbacks, const CancelToken& can
       if (cancel.isCancelled()) return finish(Status::cancelled("training cancelled"));
       if (Status s = serveCheckpointRequest(callbacks); !s) return finish(s);
       Status waitError;
+      if (m_paused.load() && examples > 0) {
+        // The "paused" report carries the epoch's running figures so far, not the last throttled ones.
+        progress.loss = lossSum / static_cast<double>(examples);
+        progress.metric = m_task.metricFromSums(metricSum, examples);
+      }
       if (m_paused.load() && !waitWhilePaused(cancel, callbacks, progress, waitError))
         return finish(waitError ? Status::cancelled("training cancelled") : waitError);
       const bool snapshotStep = m_options.snapshotEvery > 0 && (m_globalStep + 1) % m_options.snapshotEvery == 0;

@@ -186,6 +186,28 @@ class TestExplorer : public QObject {
     QVERIFY(!refused.isAccepted());
   }
 
+  // The window fits a 1366 x 768 laptop screen: no minimum width past it, and the training
+  // controls at the right edge stay inside the window.
+  void fitsA1366x768Screen() {
+    MainWindow w;
+    w.show();
+    w.resize(1366, 740);
+    QVERIFY2(w.minimumSizeHint().width() <= 1366, qPrintable(QString::number(w.minimumSizeHint().width())));
+    QVERIFY2(w.minimumSizeHint().height() <= 740, qPrintable(QString::number(w.minimumSizeHint().height())));
+    QTRY_COMPARE(w.width(), 1366);
+    for (const char* name : {"playButton", "resetButton", "step100Button"}) {
+      auto* b = w.findChild<QWidget*>(name);
+      QVERIFY(b && b->isVisible());
+      const QRect r(b->mapTo(&w, QPoint(0, 0)), b->size());
+      QVERIFY2(w.rect().contains(r), qPrintable(QString("%1 at %2,%3 %4x%5").arg(name).arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height())));
+    }
+    for (const char* name : {"layerDock", "trainingDock"})  // the task dock is tabbed behind the layer dock
+      if (auto* d = w.findChild<QDockWidget*>(name)) {
+        const QRect r(d->mapTo(&w, QPoint(0, 0)), d->size());
+        QVERIFY2(w.rect().contains(r), qPrintable(QString("%1 at %2,%3 %4x%5 in %6x%7").arg(d->objectName()).arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height()).arg(w.width()).arg(w.height())));
+      }
+  }
+
   void noTwoVisibleLabelsOverlap() {
     auto w = trainedDemo();
     QVERIFY(w);

@@ -131,15 +131,20 @@ class EngineTrainingJob final : public TrainingJob {
               const CancelToken& cancel) override {
     const QString metricName = QString::fromStdString(m_run.task->metricName());
     const std::int64_t batch = m_task.batchSize;
-    std::int64_t lastStep = 0;
-    double lastSeconds = 0, rate = 0;
+    std::int64_t lastStep = m_initial ? m_initial->step : 0;  // a resumed run starts at its checkpoint
+    double lastSeconds = 0, rate = 0, lastLoss = 0, lastMetric = 0;
     session::TrainerCallbacks cb;
     cb.onProgress = [&](const session::TrainingProgress& p) {
       TrainingProgress out;
       out.step = p.globalStep;
       out.maxSteps = m_maxSteps;
-      out.loss = p.loss;
-      out.metric = p.metric;
+      // Held at an epoch's first step, the epoch has no figures yet: the last ones still hold.
+      const bool noFigures = p.paused && (p.step == 0 || p.globalStep == lastStep);
+      out.hasFigures = !noFigures;
+      out.loss = noFigures ? lastLoss : p.loss;
+      out.metric = noFigures ? lastMetric : p.metric;
+      lastLoss = out.loss;
+      lastMetric = out.metric;
       out.metricName = metricName;
       const double dt = p.seconds - lastSeconds;
       if (dt > 0 && p.globalStep > lastStep) {
@@ -156,6 +161,8 @@ class EngineTrainingJob final : public TrainingJob {
       progress(out);
     };
     cb.onEpochEnd = [&](const session::EpochRecord& e) {
+      lastLoss = e.loss;
+      lastMetric = e.metric;
       TrainingProgress out;
       out.step = lastStep;
       out.maxSteps = m_maxSteps;

@@ -102,6 +102,11 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   row1->addWidget(m_trust);
   row1->addStretch(1);
   outer->addLayout(row1);
+  // Combo boxes size to a short text, not their longest item, so the rows fit narrow windows.
+  for (QComboBox* box : {m_projection, m_colorBy, m_palette, m_labelBy}) {
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(4);
+  }
 
   auto* row2 = new QHBoxLayout;
   m_search = new QLineEdit(this);
@@ -132,6 +137,10 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   row2->addWidget(mark);
   row2->addWidget(m_bookmarkCombo, 1);
   outer->addLayout(row2);
+  for (QComboBox* box : {m_selectMode, m_bookmarkCombo}) {
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(4);
+  }
 
   m_customRow = new QWidget(this);
   auto* row3 = new QHBoxLayout(m_customRow);
@@ -208,7 +217,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   split->addWidget(m_neighbours);
   split->setStretchFactor(0, 4);
   split->setStretchFactor(1, 1);
-  m_neighbours->setMinimumWidth(260);
+  m_neighbours->setMinimumWidth(190);
   outer->addWidget(split, 1);
 
   auto* row4 = new QHBoxLayout;
