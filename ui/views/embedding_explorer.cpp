@@ -113,6 +113,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   m_search->setObjectName("searchField");
   m_search->setPlaceholderText("Search tokens (Ctrl+F)");
   m_search->setClearButtonEnabled(true);
+  m_search->setMinimumWidth(110);
   m_regex = check("searchRegex", "regex", "Treat the search as a regular expression.");
   m_searchCount = new QLabel(this);
   m_searchCount->setObjectName("searchCount");
@@ -218,6 +219,7 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   split->setStretchFactor(0, 4);
   split->setStretchFactor(1, 1);
   m_neighbours->setMinimumWidth(190);
+  split->setSizes({720, 260});  // the neighbour list's columns readable when there is room
   outer->addWidget(split, 1);
 
   auto* row4 = new QHBoxLayout;
