@@ -2,8 +2,11 @@
 // mutated (bit flips, interesting bytes, inserted/deleted/duplicated runs, truncation, huge numbers
 // spliced into headers) with a seeded generator and fed to the reader. A reader must return a
 // Status or a consistent value — never crash, hang or trip ASan/UBSan (scripts/test.sh runs this
-// label under both). Each family runs for EMBEDSCOPE_FUZZ_SECONDS (default 5; CI may set 60).
-// Inputs that once broke a reader live in tests/data/io/corpus/<family>/ and are replayed first.
+// label under both). Each family runs for EMBEDSCOPE_FUZZ_SECONDS (default 5; scripts/test.sh
+// gives each a minute in CI, under the sanitizers). Each family is a CTest test of its own
+// (`fuzz_test_fuzz_readers:npy`, run as `fuzz_test_fuzz_readers fuzz:npy`), so `ctest -j2` fuzzes two
+// at once. Inputs that once broke a reader live in tests/data/io/corpus/<family>/ and are replayed
+// first, before any mutation.
 #include <QtTest>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +22,9 @@
 #include "engine/io/vectors.h"
 #include "engine/io/zip_archive.h"
 #include "support/test_support.h"
+
+// tests/CMakeLists.txt reads this line and registers one CTest test per family.
+#define EMBEDSCOPE_FUZZ_FAMILIES "npy npz word2vec-text word2vec-binary fasttext glove projector-tsv projector-metadata csv session json keras-weights-h5 keras-archive legacy-h5"
 
 using namespace embedscope;
 
@@ -40,6 +46,10 @@ double budgetSeconds() {
   const double s = qEnvironmentVariable("EMBEDSCOPE_FUZZ_SECONDS").toDouble(&ok);
   return ok && s > 0 ? s : 5.0;
 }
+
+// Set by CTest: the test's timeout. A budget that would not leave room for setup, the corpus and
+// sanitizer slowdown is refused up front, rather than ending as an unexplained CTest timeout.
+constexpr double kSetupAllowanceSeconds = 60;
 
 Bytes mutate(const Bytes& in, Rng& rng, const std::vector<Bytes>& dictionary) {
   Bytes b = in;
@@ -332,6 +342,11 @@ class TestFuzzReaders : public QObject {
     std::filesystem::create_directories(m_workDir);
     qInfo("fuzz work dir: %s (the last input of each family stays there)", m_workDir.c_str());
     addFamilies();
+    // The CTest registration (EMBEDSCOPE_FUZZ_FAMILIES) and the harness must name the same families.
+    const QStringList listed = QString(EMBEDSCOPE_FUZZ_FAMILIES).split(' ', Qt::SkipEmptyParts);
+    QStringList built;
+    for (const auto& f : m_families) built << QString::fromStdString(f.name);
+    QCOMPARE(listed, built);
   }
   void cleanupTestCase() {
     if (!QTest::currentTestFailed()) {
@@ -341,15 +356,22 @@ class TestFuzzReaders : public QObject {
   }
 
   void fuzz_data() {
-    QTest::addColumn<int>("index");
-    const char* names[] = {"npy", "npz", "word2vec-text", "word2vec-binary", "fasttext", "glove", "projector-tsv",
-                           "projector-metadata", "csv", "session", "json", "keras-weights-h5", "keras-archive", "legacy-h5"};
-    for (int i = 0; i < int(sizeof names / sizeof names[0]); ++i) QTest::newRow(names[i]) << i;
+    QTest::addColumn<QString>("family");
+    for (const QString& f : QString(EMBEDSCOPE_FUZZ_FAMILIES).split(' ', Qt::SkipEmptyParts))
+      QTest::newRow(qPrintable(f)) << f;
   }
   void fuzz() {
-    QFETCH(int, index);
-    QVERIFY(index < int(m_families.size()));
-    runFamily(m_families[static_cast<std::size_t>(index)]);
+    QFETCH(QString, family);
+    bool ok = false;
+    const double ctestTimeout = qEnvironmentVariable("EMBEDSCOPE_FUZZ_CTEST_TIMEOUT").toDouble(&ok);
+    if (ok && budgetSeconds() + kSetupAllowanceSeconds > ctestTimeout)
+      QFAIL(qPrintable(QString("EMBEDSCOPE_FUZZ_SECONDS=%1 does not fit the CTest timeout of %2 s (reconfigure with "
+                               "-DEMBEDSCOPE_FUZZ_TIMEOUT=..., or run the executable directly)")
+                           .arg(budgetSeconds())
+                           .arg(ctestTimeout)));
+    for (const auto& f : m_families)
+      if (QString::fromStdString(f.name) == family) return runFamily(f);
+    QFAIL(qPrintable("no family " + family));
   }
 };
 
