@@ -120,6 +120,7 @@ Result<Vectors> readCsvVectors(const std::string& path, const ReadOptions& optio
       return lineError(path, recs[r].line, std::to_string(recs[r].fields.size()) + " fields, but " + std::to_string(cols) + " expected");
   Vectors v;
   v.format = formatName(VectorFormat::Csv);
+  v.storedDtype = kTextDtype;
   v.matrix.resize(static_cast<std::int64_t>(recs.size() - firstData), dim);
   std::vector<std::string_view> fields;
   for (std::size_t r = firstData; r < recs.size(); ++r) {

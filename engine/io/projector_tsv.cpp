@@ -100,6 +100,7 @@ Result<Vectors> readProjectorTsv(const std::string& path, const ReadOptions& opt
   }
   Vectors v;
   v.format = formatName(VectorFormat::ProjectorTsv);
+  v.storedDtype = kTextDtype;
   v.matrix.resize(static_cast<std::int64_t>(lines.size()), dim);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto line = static_cast<std::int64_t>(i + 1);

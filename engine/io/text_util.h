@@ -40,6 +40,10 @@ void appendFloatRow(std::string& out, const float* row, std::int64_t dim, char s
 void flushIfLarge(std::ostream& out, std::string& buffer);
 void flush(std::ostream& out, std::string& buffer);
 
+// What `inspect` reports as the dtype of a text table: decimal text, parsed straight to float32
+// (correctly rounded, never through double).
+inline constexpr const char* kTextDtype = "float32 (parsed from text)";
+
 // Splits on runs of ASCII spaces/tabs (word2vec's rule), dropping a trailing '\r'.
 void splitWhitespace(std::string_view line, std::vector<std::string_view>& fields);
 

@@ -112,6 +112,7 @@ Result<Vectors> readWord2VecText(const std::string& path, TextFlavor flavor, con
   v.format = formatName(flavor == TextFlavor::Glove      ? VectorFormat::GloveText
                         : flavor == TextFlavor::FastText ? VectorFormat::FastTextVec
                                                          : VectorFormat::Word2VecText);
+  v.storedDtype = kTextDtype;
   if (flavor != TextFlavor::Glove) {
     if (!cur.next(line)) return lineError(path, 1, "empty file: expected a header 'COUNT DIM'");
     // Each row needs at least a 1-byte token and "space digit" per value.
@@ -201,6 +202,7 @@ Result<Vectors> readWord2VecBinary(const std::string& path, const ReadOptions& o
   Progress progress{options, f.size()};
   Vectors v;
   v.format = formatName(VectorFormat::Word2VecBinary);
+  v.storedDtype = dtypeName(DType::Float32);  // little-endian float32, as word2vec's C code writes
   v.matrix.resize(count, dim);
   v.tokens.reserve(static_cast<std::size_t>(count));
   std::uint64_t pos = cur.pos();
