@@ -18,6 +18,7 @@
 #include "engine/io/keras_reader.h"
 #include "engine/io/npy.h"
 #include "engine/io/session_file.h"
+#include "engine/io/session_marks.h"
 #include "engine/io/vector_stats.h"
 #include "engine/io/vectors.h"
 #include "engine/io/zip_archive.h"
@@ -227,12 +228,40 @@ class TestFuzzReaders : public QObject {
       const std::int64_t ids[3] = {1, 2, 3};
       s.setArray("task/ids", NdArray::fromInt64({3}, ids));
       const auto bytes = io::encodeSessionFile(s);
-      m_families.push_back({"session", "f.embscope", {Bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size())},
+      // A second seed with selections and bookmarks, so their JSON is mutated too.
+      io::SessionFile marked = s;
+      QVERIFY(io::writeSelections(marked, {{io::kCurrentSelection, {0, 2, 5}}, {"nouns", {1}}}).isOk());
+      io::SessionBookmark b;
+      b.name = "start";
+      b.projection = "pca";
+      b.view = {1.5, 0.25, -0.5, 0.1, 0.2, true};
+      b.selection = {3, 4};
+      b.timelineIndex = 0;
+      QVERIFY(io::writeBookmarks(marked, {b}).isOk());
+      const auto markedBytes = io::encodeSessionFile(marked);
+      m_families.push_back({"session", "f.embscope",
+                            {Bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                             Bytes(reinterpret_cast<const char*>(markedBytes.data()), markedBytes.size())},
                             [](const std::string& p) {
                               auto r = io::readSessionFile(p);
-                              if (r.isOk())
-                                for (const auto& [k, a] : r->arrays)
-                                  QCOMPARE(a.bytes.size(), static_cast<std::size_t>(a.elementCount()) * dtypeSize(a.dtype));
+                              if (!r.isOk()) return;
+                              for (const auto& [k, a] : r->arrays)
+                                QCOMPARE(a.bytes.size(), static_cast<std::size_t>(a.elementCount()) * dtypeSize(a.dtype));
+                              // Marks read back must be what a write of them gives again.
+                              auto sel = io::readSelections(*r, 6);
+                              if (sel.isOk()) {
+                                io::SessionFile again;
+                                QVERIFY(io::writeSelections(again, *sel).isOk());
+                                QVERIFY(io::readSelections(again, 6).isOk());
+                              } else {
+                                QVERIFY(!sel.status().message().empty());
+                              }
+                              auto bm = io::readBookmarks(*r, 6);
+                              if (bm.isOk()) {
+                                io::SessionFile again;
+                                QVERIFY(io::writeBookmarks(again, *bm).isOk());
+                                QVERIFY(io::readBookmarks(again, 6).isOk());
+                              }
                             }});
     }
     m_families.push_back({"json", "f.json",
@@ -272,8 +301,33 @@ class TestFuzzReaders : public QObject {
             for (const auto& e : info->embeddings) QCOMPARE(e.shape.size(), std::size_t(2));
         };
       };
-      m_families.push_back({"keras-weights-h5", "f.weights.h5", {h5}, keras(io::VectorFormat::KerasWeightsH5)});
-      m_families.push_back({"keras-archive", "f.keras", {readAll(d + "/a.keras")}, keras(io::VectorFormat::Keras)});
+      // Quantized tables in Keras 3's layout (int8 with a per-row scale; grouped int4 with zero
+      // points and g_idx), from h5py when Debian's python is there.
+      std::vector<Bytes> h5Seeds{h5}, kerasSeeds{readAll(d + "/a.keras")};
+      const QString q8 = m_seedDir.filePath("q8.weights.h5"), q4 = m_seedDir.filePath("q4.weights.h5"),
+                    qk = m_seedDir.filePath("q4.keras");
+      auto q = testing::runPython(
+          "import h5py, sys, json, zipfile, numpy as np\n"
+          "with h5py.File(sys.argv[1], 'w') as f:\n"
+          "    g = f.create_group('layers/embedding/vars'); g.attrs['name'] = 'tokens'\n"
+          "    g['0'] = np.arange(-12, 12, dtype=np.int8).reshape(6, 4); g['1'] = np.full((6,), 100.0, np.float32)\n"
+          "with h5py.File(sys.argv[2], 'w') as f:\n"
+          "    g = f.create_group('layers/embedding/vars'); g.attrs['name'] = 'tokens'\n"
+          "    g['0'] = np.arange(18, dtype=np.int8).reshape(6, 3); g['1'] = np.full((6, 2), 0.01, np.float32)\n"
+          "    g['2'] = np.zeros((6, 2), np.int8); g['3'] = (np.arange(5) // 3).astype(np.float32)\n"
+          "cfg = {'class_name': 'Sequential', 'config': {'name': 's', 'layers': [{'class_name': 'Embedding', 'config':"
+          " {'name': 'tokens', 'input_dim': 6, 'output_dim': 5, 'dtype': 'int4/3_from_float32'}}]}}\n"
+          "with zipfile.ZipFile(sys.argv[3], 'w') as z:\n"
+          "    z.writestr('metadata.json', '{\"keras_version\": \"3.15.1\"}'); z.writestr('config.json', json.dumps(cfg))\n"
+          "    z.writestr('model.weights.h5', open(sys.argv[2], 'rb').read())\n",
+          {q8, q4, qk});
+      if (q.exitCode == 0) {
+        h5Seeds.push_back(readAll(q8.toStdString()));
+        h5Seeds.push_back(readAll(q4.toStdString()));
+        kerasSeeds.push_back(readAll(qk.toStdString()));
+      }
+      m_families.push_back({"keras-weights-h5", "f.weights.h5", h5Seeds, keras(io::VectorFormat::KerasWeightsH5)});
+      m_families.push_back({"keras-archive", "f.keras", kerasSeeds, keras(io::VectorFormat::Keras)});
       // Legacy layout from h5py when Debian's python is there; the reader code path is ours.
       const QString legacy = m_seedDir.filePath("legacy.h5");
       auto r = testing::runPython(
