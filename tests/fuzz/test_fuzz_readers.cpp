@@ -119,10 +119,19 @@ Bytes mutate(const Bytes& in, Rng& rng, const std::vector<Bytes>& dictionary) {
   return b;
 }
 
+// Set when a read made the isolated libhdf5 child die of a signal (isolation held: the reader
+// returned an error). runFamily keeps such inputs, candidates for the regression corpus.
+bool g_childCrashed = false;
+
+void noteChildCrash(const Status& s) {
+  if (!s.isOk() && s.message().find("parser crashed") != std::string::npos) g_childCrashed = true;
+}
+
 // Whatever a reader returns must be self-consistent.
 void checkVectors(const Result<io::Vectors>& v) {
   if (!v.isOk()) {
     QVERIFY(!v.status().message().empty());
+    noteChildCrash(v.status());
     return;
   }
   QVERIFY(v->tokens.empty() || static_cast<std::int64_t>(v->tokens.size()) == v->rows());
@@ -163,6 +172,7 @@ class TestFuzzReaders : public QObject {
   QTemporaryDir m_seedDir;
   std::string m_workDir;
   std::vector<Family> m_families;
+  bool m_keepWorkDir = false;  // inputs that crashed the isolated child are kept for the corpus
   std::vector<Bytes> m_dict{"1000000000000", "-1", "nan", "inf", "-inf", "1e39", "\xff\xfe", "\x93NUMPY", "PK\x03\x04",
                             "\x89HDF\r\n\x1a\n", "'shape': (", "'descr': '>f8'", "True", "EMBEDSCOPE-SESSION\n",
                             "{\"a\":[", "\"\\ud800\"", "\t", "\"", "\r\n", std::string(300, '['), "0x", "\xc0\x80"};
@@ -294,6 +304,7 @@ class TestFuzzReaders : public QObject {
       auto keras = [](io::VectorFormat f) {
         return [f](const std::string& p) {
           auto info = io::inspectKerasFile(p, f);
+          if (!info.isOk()) noteChildCrash(info.status());
           io::ReadOptions o;
           o.format = f;
           checkVectors(io::readVectors(p, o));
@@ -368,10 +379,20 @@ class TestFuzzReaders : public QObject {
     const std::uint64_t seed = 0xE5C0DE + std::hash<std::string>{}(fam.name);
     Rng rng(seed);
     std::uint64_t iterations = 0;
+    int childCrashes = 0;
     while (std::chrono::steady_clock::now() - start < budget) {
       const Bytes input = mutate(fam.seeds[rng.below(fam.seeds.size())], rng, m_dict);
       writeAll(path, input);  // left in place: after a crash it is the input that did it
+      g_childCrashed = false;
       fam.read(path);
+      if (g_childCrashed && ++childCrashes <= 5) {
+        // Contained, so not a failure; but worth keeping as a regression input.
+        const std::string kept = dir + "/child-crash-" + std::to_string(iterations);
+        writeAll(kept, input);
+        m_keepWorkDir = true;
+        qInfo("family %s: the isolated parser crashed on iteration %llu and the reader returned an error; input kept at %s",
+              fam.name.c_str(), static_cast<unsigned long long>(iterations), kept.c_str());
+      }
       if (QTest::currentTestFailed()) {
         writeAll(dir + "/failing-input", input);
         qWarning("family %s: iteration %llu (seed %llu) failed; input kept at %s/failing-input", fam.name.c_str(),
@@ -380,8 +401,8 @@ class TestFuzzReaders : public QObject {
       }
       ++iterations;
     }
-    qInfo("family %-20s %8llu inputs in %.0f s (%d corpus files)", fam.name.c_str(), static_cast<unsigned long long>(iterations),
-          budget.count(), replayed);
+    qInfo("family %-20s %8llu inputs in %.0f s (%d corpus files, %d contained child crashes)", fam.name.c_str(),
+          static_cast<unsigned long long>(iterations), budget.count(), replayed, childCrashes);
     QVERIFY(iterations > 0);
   }
 
@@ -403,7 +424,7 @@ class TestFuzzReaders : public QObject {
     QCOMPARE(listed, built);
   }
   void cleanupTestCase() {
-    if (!QTest::currentTestFailed()) {
+    if (!QTest::currentTestFailed() && !m_keepWorkDir) {
       std::error_code ec;
       std::filesystem::remove_all(m_workDir, ec);
     }
