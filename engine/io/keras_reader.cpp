@@ -349,18 +349,29 @@ Result<Matrix> dequantize(const Loaded& L, const KerasEmbeddingInfo& e) {
       return Status::dataError(where + ": quantized code " + std::to_string(c) + " at element " + std::to_string(i) + " is not an int8");
     codes[i] = static_cast<std::int8_t>(c);
   }
-  auto code = [&](std::int64_t r, std::int64_t c) -> float {
-    if (q.mode == "int8") return codes[static_cast<std::size_t>(r * width + c)];
-    // int4: two's-complement nibbles, the even column in the low one (keras.quantizers.pack_int4).
-    const auto byte = static_cast<std::uint8_t>(codes[static_cast<std::size_t>(r * width + c / 2)]);
-    const int nibble = (c % 2 == 0) ? (byte & 0x0F) : (byte >> 4);
-    return static_cast<float>((nibble ^ 8) - 8);
+  const bool int8 = q.mode == "int8";
+  // One row of codes as floats: int8 as stored; int4 two's-complement nibbles, the even column in
+  // the low one (keras.quantizers.pack_int4).
+  std::vector<float> rowCodes(static_cast<std::size_t>(dim));
+  auto unpackRow = [&](std::int64_t r) {
+    const std::int8_t* in = codes.data() + r * width;
+    if (int8) {
+      for (std::int64_t c = 0; c < dim; ++c) rowCodes[static_cast<std::size_t>(c)] = in[c];
+      return;
+    }
+    for (std::int64_t c = 0; c < dim; ++c) {
+      const auto byte = static_cast<std::uint8_t>(in[c / 2]);
+      const int nibble = (c % 2 == 0) ? (byte & 0x0F) : (byte >> 4);
+      rowCodes[static_cast<std::size_t>(c)] = static_cast<float>((nibble ^ 8) - 8);
+    }
   };
   Matrix m(rows, dim);
   if (q.scaleShape.size() == 1) {
     for (std::int64_t r = 0; r < rows; ++r) {
       const float s = scales[static_cast<std::size_t>(r)];
-      for (std::int64_t c = 0; c < dim; ++c) m(r, c) = code(r, c) / s;
+      unpackRow(r);
+      float* out = m.row(r).data();
+      for (std::int64_t c = 0; c < dim; ++c) out[c] = rowCodes[static_cast<std::size_t>(c)] / s;
     }
     return m;
   }
@@ -380,11 +391,14 @@ Result<Matrix> dequantize(const Loaded& L, const KerasEmbeddingInfo& e) {
                                std::to_string(groups) + ")");
     groupOf[static_cast<std::size_t>(c)] = static_cast<std::int64_t>(x);
   }
-  for (std::int64_t r = 0; r < rows; ++r)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    unpackRow(r);
+    float* out = m.row(r).data();
     for (std::int64_t c = 0; c < dim; ++c) {
       const auto k = static_cast<std::size_t>(r * groups + groupOf[static_cast<std::size_t>(c)]);
-      m(r, c) = (code(r, c) - zeros[k]) * scales[k];
+      out[c] = (rowCodes[static_cast<std::size_t>(c)] - zeros[k]) * scales[k];
     }
+  }
   return m;
 }
 
