@@ -113,7 +113,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_explorer->clearSnapshots();
     m_explorer->setCorpus(c);
     if (m_pendingView) {
-      m_explorer->restoreViewState(m_pendingBookmarks, m_pendingSelection);
+      m_explorer->restoreMarks(m_pendingBookmarks, m_pendingSelection);
       m_pendingView = false;
     }
     m_engineDescription = engine;
@@ -173,8 +173,14 @@ MainWindow::~MainWindow() {
 }
 
 std::map<std::string, std::string> MainWindow::viewTexts() const {
-  return {{io::session_keys::kBookmarks, m_explorer->bookmarksJson().toStdString()},
-          {io::session_keys::kSelections, m_explorer->selectionJson().toStdString()}};
+  io::SessionFile f;
+  // Explorer values are always valid marks (rows >= 0, finite camera): nothing to report.
+  (void)io::writeSelections(f, {{io::kCurrentSelection, m_explorer->sessionSelection()}});
+  (void)io::writeBookmarks(f, m_explorer->sessionBookmarks());
+  std::map<std::string, std::string> texts;
+  for (const char* key : {io::session_keys::kSelections, io::session_keys::kBookmarks})
+    texts[key] = f.textOr(key, "");  // empty: none (a later checkpoint must not keep stale ones)
+  return texts;
 }
 
 QString MainWindow::restoreSession(const QString& path, bool play) {
@@ -191,15 +197,32 @@ QString MainWindow::restoreSession(const QString& path, bool play) {
   m_task->applySettings(TaskSettings::fromJson(tj.object()));
   m_undo->clear();
   configurationChanged();
+  // Marks are checked against the table's rows; bad ones are reported and left out, the run still opens.
+  const std::int64_t rows = file->array(io::session_keys::kWeights) && !file->array(io::session_keys::kWeights)->shape.empty()
+                                ? file->array(io::session_keys::kWeights)->shape[0]
+                                : -1;
   m_pendingView = true;
-  m_pendingBookmarks = QByteArray::fromStdString(file->textOr(io::session_keys::kBookmarks, ""));
-  m_pendingSelection = QByteArray::fromStdString(file->textOr(io::session_keys::kSelections, ""));
+  m_pendingBookmarks.clear();
+  m_pendingSelection.clear();
+  QStringList problems;
+  if (auto b = io::readBookmarks(*file, rows)) m_pendingBookmarks = std::move(b).value();
+  else problems << QString::fromStdString(b.status().message());
+  if (auto sel = io::readSelections(*file, rows)) {
+    for (const auto& s : *sel)
+      if (s.name == io::kCurrentSelection) m_pendingSelection = s.rows;
+  } else {
+    problems << QString::fromStdString(sel.status().message());
+  }
   if (file->has(io::session_keys::kWeights)) {
     m_controller->resumeFrom(std::make_shared<const io::SessionFile>(std::move(file).value()));
     if (play) m_controller->play();
   }
   setWindowTitle(QString("Embedscope - %1").arg(QFileInfo(path).fileName()));
-  statusBar()->showMessage(QString("Restored %1 at step %2").arg(QFileInfo(path).fileName()).arg(m_controller->step()), 8000);
+  statusBar()->showMessage(QString("Restored %1 at step %2%3")
+                               .arg(QFileInfo(path).fileName())
+                               .arg(m_controller->step())
+                               .arg(problems.isEmpty() ? QString() : "; marks left out: " + problems.join("; ")),
+                           8000);
   return {};
 }
 
@@ -208,7 +231,8 @@ QString MainWindow::saveSession(const QString& path) {
   io::SessionFile f;
   f.setText(io::session_keys::kLayerConfig, QJsonDocument(m_layer->settings().toJson()).toJson(QJsonDocument::Compact).toStdString());
   f.setText(io::session_keys::kTaskConfig, QJsonDocument(m_task->settings().toJson()).toJson(QJsonDocument::Compact).toStdString());
-  for (const auto& [k, t] : viewTexts()) f.setText(k, t);
+  for (const auto& [k, t] : viewTexts())
+    if (!t.empty()) f.setText(k, t);
   if (Status s = io::writeSessionFile(QFile::encodeName(path).toStdString(), f); !s) return QString::fromStdString(s.message());
   statusBar()->showMessage("Saved the configuration to " + path, 6000);
   return {};

@@ -3,6 +3,9 @@
 #include <QStringList>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "engine/io/session_marks.h"
 
 class QUndoStack;
 class QTabWidget;
@@ -74,7 +77,7 @@ class MainWindow : public QMainWindow {
   void exportSelectionDialog();
   void exportProjectorDialog();
   void saveSessionDialog();
-  // The texts a session file carries for the views (bookmarks, selection).
+  // The texts a session file carries for the views (bookmarks, selection; engine/io/session_marks.h).
   std::map<std::string, std::string> viewTexts() const;
 
   QUndoStack* m_undo;
@@ -93,7 +96,8 @@ class MainWindow : public QMainWindow {
   QLabel* m_autosaveLabel = nullptr;
   // A restored session's bookmarks and selection, applied when its run's corpus arrives.
   bool m_pendingView = false;
-  QByteArray m_pendingBookmarks, m_pendingSelection;
+  std::vector<io::SessionBookmark> m_pendingBookmarks;
+  std::vector<std::int64_t> m_pendingSelection;
 };
 
 }  // namespace embedscope::ui

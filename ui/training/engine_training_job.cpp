@@ -242,7 +242,10 @@ class EngineTrainingJob final : public TrainingJob {
       f.setText(io::session_keys::kVocabulary, v);
     }
     std::lock_guard<std::mutex> lock(m_textsMutex);
-    for (const auto& [k, t] : m_texts) f.setText(k, t);
+    for (const auto& [k, t] : m_texts) {
+      if (t.empty()) f.remove(k);  // none: the key goes (readers take an absent key as no marks)
+      else f.setText(k, t);
+    }
     return f;
   }
 

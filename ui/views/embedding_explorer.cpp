@@ -6,9 +6,6 @@
 #include <QSpinBox>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPainter>
@@ -638,73 +635,51 @@ void EmbeddingExplorer::restoreBookmark(int index) {
   selectIds(b.selection);
 }
 
-namespace {
-QJsonArray idsToJson(const std::vector<int>& ids) {
-  QJsonArray a;
-  for (int id : ids) a.append(id);
-  return a;
-}
-std::vector<int> idsFromJson(const QJsonArray& a) {
-  std::vector<int> ids;
-  for (const auto& v : a)
-    if (v.isDouble()) ids.push_back(v.toInt());
-  return ids;
-}
-}  // namespace
-
-QByteArray EmbeddingExplorer::bookmarksJson() const {
-  QJsonArray out;
+std::vector<io::SessionBookmark> EmbeddingExplorer::sessionBookmarks() const {
+  std::vector<io::SessionBookmark> out;
   for (const Bookmark& b : m_bookmarks) {
-    QJsonObject o;
-    o["name"] = b.name;
-    o["projection"] = b.projection;
-    o["color_by"] = b.colorBy;
-    o["label_by"] = b.labelBy;
-    o["timeline_index"] = b.timelineIndex;
-    o["selection"] = idsToJson(b.selection);
-    o["view"] = QJsonObject{{"zoom", b.view.zoom}, {"cx", b.view.cx}, {"cy", b.view.cy}, {"yaw", b.view.yaw},
-                            {"pitch", b.view.pitch}, {"three_d", b.view.threeD}};
-    out.append(o);
+    io::SessionBookmark m;
+    m.name = b.name.toStdString();
+    m.projection = b.projection.toStdString();
+    m.colorBy = b.colorBy.toStdString();
+    m.labelBy = b.labelBy.toStdString();
+    m.view = {b.view.zoom, b.view.cx, b.view.cy, b.view.yaw, b.view.pitch, b.view.threeD};
+    m.selection.assign(b.selection.begin(), b.selection.end());
+    m.timelineIndex = b.timelineIndex;
+    out.push_back(std::move(m));
   }
-  return QJsonDocument(out).toJson(QJsonDocument::Compact);
+  return out;
 }
 
-QByteArray EmbeddingExplorer::selectionJson() const {
+std::vector<std::int64_t> EmbeddingExplorer::sessionSelection() const {
   const std::vector<int> ids = m_pendingSelection.empty() ? selectedIds() : m_pendingSelection;
-  return QJsonDocument(QJsonObject{{"selected", idsToJson(ids)}}).toJson(QJsonDocument::Compact);
+  return {ids.begin(), ids.end()};
 }
 
-void EmbeddingExplorer::restoreViewState(const QByteArray& bookmarks, const QByteArray& selection) {
-  const QJsonDocument bd = QJsonDocument::fromJson(bookmarks);
-  if (bd.isArray()) {
-    m_bookmarks.clear();
-    m_bookmarkCombo->clear();
-    for (const auto& v : bd.array()) {
-      const QJsonObject o = v.toObject();
-      Bookmark b;
-      b.name = o["name"].toString(QString("view %1").arg(m_bookmarks.size() + 1));
-      b.projection = o["projection"].toString(m_projection->currentText());
-      b.colorBy = o["color_by"].toString(m_colorBy->currentText());
-      b.labelBy = o["label_by"].toString(m_labelBy->currentText());
-      b.timelineIndex = o["timeline_index"].toInt(0);
-      b.selection = idsFromJson(o["selection"].toArray());
-      const QJsonObject view = o["view"].toObject();
-      b.view.zoom = view["zoom"].toDouble(1.0);
-      b.view.cx = view["cx"].toDouble();
-      b.view.cy = view["cy"].toDouble();
-      b.view.yaw = view["yaw"].toDouble();
-      b.view.pitch = view["pitch"].toDouble();
-      b.view.threeD = view["three_d"].toBool();
-      m_bookmarks.append(b);
-      m_bookmarkCombo->addItem(b.name);
-    }
+void EmbeddingExplorer::restoreMarks(const std::vector<io::SessionBookmark>& bookmarks,
+                                     const std::vector<std::int64_t>& selection) {
+  m_bookmarks.clear();
+  m_bookmarkCombo->clear();
+  for (const auto& m : bookmarks) {
+    Bookmark b;
+    b.name = m.name.empty() ? QString("view %1").arg(m_bookmarks.size() + 1) : QString::fromStdString(m.name);
+    b.projection = m.projection.empty() ? m_projection->currentText() : QString::fromStdString(m.projection);
+    b.colorBy = m.colorBy.empty() ? m_colorBy->currentText() : QString::fromStdString(m.colorBy);
+    b.labelBy = m.labelBy.empty() ? m_labelBy->currentText() : QString::fromStdString(m.labelBy);
+    b.view.zoom = m.view.zoom;
+    b.view.cx = m.view.centerX;
+    b.view.cy = m.view.centerY;
+    b.view.yaw = m.view.yaw;
+    b.view.pitch = m.view.pitch;
+    b.view.threeD = m.view.threeD;
+    b.selection.assign(m.selection.begin(), m.selection.end());
+    b.timelineIndex = int(m.timelineIndex);
+    m_bookmarks.append(b);
+    m_bookmarkCombo->addItem(b.name);
   }
-  const QJsonDocument sd = QJsonDocument::fromJson(selection);
-  if (sd.isObject()) {
-    const std::vector<int> ids = idsFromJson(sd.object()["selected"].toArray());
-    if (m_canvas->pointCount() > 0) selectIds(ids);
-    m_pendingSelection = ids;  // the restored run's own points replace these at its first projection
-  }
+  const std::vector<int> ids(selection.begin(), selection.end());
+  if (m_canvas->pointCount() > 0) selectIds(ids);
+  m_pendingSelection = ids;  // the restored run's own points replace these at its first projection
 }
 
 QString EmbeddingExplorer::exportChart(const QString& path) {

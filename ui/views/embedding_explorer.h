@@ -5,6 +5,7 @@
 // labels by any column; search by substring or regex; box / lasso selection, isolate, clear;
 // click for neighbours; the trust overlay; padding / OOV excluded (or pinned) by default;
 // bookmarks; a timeline of snapshots; export of the chart, the selection and the projector TSVs.
+#include "engine/io/session_marks.h"
 #include <QWidget>
 #include <vector>
 
@@ -75,13 +76,11 @@ class EmbeddingExplorer : public QWidget {
   void restoreBookmark(int index);
   const QList<Bookmark>& bookmarks() const { return m_bookmarks; }
 
-  // Bookmarks and the selection as the session file keeps them (session_keys::kBookmarks, a JSON
-  // array; kSelections, {"selected": [ids]}).
-  QByteArray bookmarksJson() const;
-  QByteArray selectionJson() const;
+  // Bookmarks and the selection in the session file's types (engine/io/session_marks.h).
+  std::vector<io::SessionBookmark> sessionBookmarks() const;
+  std::vector<std::int64_t> sessionSelection() const;
   // Restores both; a selection waits for the next projection when its points are not shown yet.
-  // Malformed JSON restores nothing of that part.
-  void restoreViewState(const QByteArray& bookmarks, const QByteArray& selection);
+  void restoreMarks(const std::vector<io::SessionBookmark>& bookmarks, const std::vector<std::int64_t>& selection);
 
  signals:
   void statusMessage(const QString& text);
