@@ -20,7 +20,7 @@ PlantedClustersOptions clamped(PlantedClustersOptions o) {
 
 // Pronounceable pseudo-words, distinct, so labels and searches read like text.
 std::vector<std::string> pseudoWords(std::int64_t count, Rng& rng) {
-  static const char* const kOnsets[] = {"b", "d", "f", "g", "k", "l", "m", "n", "p",
+  static const char* const kOnsets[] = {"b", "d", "f", "g", "k", "l",  "m",  "n",  "p",
                                         "r", "s", "t", "v", "z", "sh", "tr", "br", "pl"};
   static const char* const kVowels[] = {"a", "e", "i", "o", "u", "ai", "ou", "ee"};
   std::vector<std::string> words;
@@ -58,15 +58,18 @@ PlantedClustersData plantedClustersPreset(const PlantedClustersOptions& options)
   for (std::int64_t e = 0; e < o.examples; ++e) {
     const auto y = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(k)));
     d.labels[static_cast<std::size_t>(e)] = y;
-    const std::int64_t used = len / 2 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(len - len / 2 + 1)));
+    const std::int64_t used =
+        len / 2 + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(len - len / 2 + 1)));
     // Tokens of class y are 2 + y + k*j for j in [0, perClass).
     const std::int64_t perClass = (v - Vocabulary::kReserved - y + k - 1) / k;
     std::int64_t* row = d.ids.ids.data() + e * len;
     for (std::int64_t t = 0; t < std::max<std::int64_t>(1, used) && t < len; ++t) {
       if (rng.uniform01() < 0.8 && perClass > 0)
-        row[t] = Vocabulary::kReserved + y + k * static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(perClass)));
+        row[t] =
+            Vocabulary::kReserved + y + k * static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(perClass)));
       else
-        row[t] = Vocabulary::kReserved + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(v - Vocabulary::kReserved)));
+        row[t] = Vocabulary::kReserved +
+                 static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(v - Vocabulary::kReserved)));
     }
   }
   for (std::int64_t c = 0; c < k; ++c) d.classNames.push_back("class " + std::to_string(c));

@@ -28,10 +28,10 @@ struct PlantedClustersOptions {
 };
 
 struct PlantedClustersData {
-  IdMatrix ids;                      // (examples, length)
-  std::vector<std::int64_t> labels;  // per example, in [0, classes)
-  std::vector<std::string> classNames;  // "class 0", "class 1", ...
-  Vocabulary vocabulary;             // inputDim ids in id order, frequencies counted over `ids`
+  IdMatrix ids;                          // (examples, length)
+  std::vector<std::int64_t> labels;      // per example, in [0, classes)
+  std::vector<std::string> classNames;   // "class 0", "class 1", ...
+  Vocabulary vocabulary;                 // inputDim ids in id order, frequencies counted over `ids`
   std::vector<std::int64_t> tokenClass;  // per id: its planted class, -1 for padding and OOV
 };
 

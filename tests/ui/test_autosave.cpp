@@ -31,7 +31,9 @@ namespace {
 
 constexpr int kIntervalMs = 400;
 
-long long stepOf(const io::SessionFile& f) { return QString::fromStdString(f.textOr(io::session_keys::kStep, "-1")).toLongLong(); }
+long long stepOf(const io::SessionFile& f) {
+  return QString::fromStdString(f.textOr(io::session_keys::kStep, "-1")).toLongLong();
+}
 
 }  // namespace
 
@@ -66,7 +68,8 @@ class TestAutosave : public QObject {
     const QString name = QString("session-%1").arg(p.processId());
     const QString sessionPath = m_dir->filePath(name + ".embscope");
     // Autosaves keep coming while it trains: wait for one, then for a later one with more steps.
-    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(sessionPath) && QFileInfo::exists(m_dir->filePath(name + ".running")), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(sessionPath) && QFileInfo::exists(m_dir->filePath(name + ".running")),
+                             30000);
     auto first = io::readSessionFile(sessionPath.toStdString());
     QVERIFY2(first, first ? "" : first.status().message().c_str());
     const long long firstStep = stepOf(*first);
@@ -87,7 +90,8 @@ class TestAutosave : public QObject {
     const Matrix savedTable = saved->matrix(io::session_keys::kWeights).value();
     // At most the interval lost (plus the time the kill itself took, on a busy machine).
     const qint64 lostMs = QFileInfo(sessionPath).lastModified().msecsTo(killedAt);
-    QVERIFY2(lostMs <= kIntervalMs + 1500, qPrintable(QString("the last autosave was %1 ms before the kill").arg(lostMs)));
+    QVERIFY2(lostMs <= kIntervalMs + 1500,
+             qPrintable(QString("the last autosave was %1 ms before the kill").arg(lostMs)));
     const auto crashed = AutosaveStore::crashedSession();
     QVERIFY(crashed);
     QCOMPARE(crashed->sessionPath, QFileInfo(sessionPath).absoluteFilePath());
@@ -114,7 +118,8 @@ class TestAutosave : public QObject {
     QVERIFY(!QFileInfo::exists(m_dir->filePath(name + ".running")));
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(AutosaveStore::sessionPath()), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(w.findChild<QLabel*>("autosaveLabel")->text().startsWith("autosaved "), 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(stepOf(io::readSessionFile(AutosaveStore::sessionPath().toStdString()).value()) > savedStep, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        stepOf(io::readSessionFile(AutosaveStore::sessionPath().toStdString()).value()) > savedStep, 10000);
     QVERIFY(!AutosaveStore::crashedSession());  // ours is alive
   }
 

@@ -41,7 +41,9 @@ QString AutosaveStore::sessionPath() {
   return directory() + "/" + pidName(QCoreApplication::applicationPid()) + ".embscope";
 }
 
-QString AutosaveStore::markerPath() { return directory() + "/" + pidName(QCoreApplication::applicationPid()) + ".running"; }
+QString AutosaveStore::markerPath() {
+  return directory() + "/" + pidName(QCoreApplication::applicationPid()) + ".running";
+}
 
 int AutosaveStore::intervalMs() {
   bool ok = false;

@@ -41,8 +41,10 @@ class TestPlantedClusters : public QObject {
       for (std::int64_t t = 0; t < length; ++t) {
         QVERIFY(row[t] >= 0 && row[t] < inputDim);
         QVERIFY(row[t] != 1);  // the generator never draws OOV
-        if (row[t] == 0) padding = true;
-        else QVERIFY(!padding);  // padding only at the end ("post")
+        if (row[t] == 0)
+          padding = true;
+        else
+          QVERIFY(!padding);  // padding only at the end ("post")
         ++counts[static_cast<std::size_t>(row[t])];
         if (row[t] == 0) continue;
         ++tokens;
@@ -51,8 +53,10 @@ class TestPlantedClusters : public QObject {
     }
     // 80% drawn from the class plus the 1/classes of the uniform draws that land there.
     const double expected = 0.8 + 0.2 / double(classes);
-    QVERIFY2(std::abs(double(own) / double(tokens) - expected) < 0.03, qPrintable(QString::number(double(own) / tokens)));
-    for (std::int32_t t = 2; t < d.vocabulary.size(); ++t) QCOMPARE(d.vocabulary.frequency(t), counts[static_cast<std::size_t>(t)]);
+    QVERIFY2(std::abs(double(own) / double(tokens) - expected) < 0.03,
+             qPrintable(QString::number(double(own) / tokens)));
+    for (std::int32_t t = 2; t < d.vocabulary.size(); ++t)
+      QCOMPARE(d.vocabulary.frequency(t), counts[static_cast<std::size_t>(t)]);
     QCOMPARE(plantedClassOf(0, classes), qint64(-1));
     QCOMPARE(plantedClassOf(1, classes), qint64(-1));
     QCOMPARE(d.tokenClass[2], qint64(0));
