@@ -92,6 +92,7 @@ class TestAutosave : public QObject {
     const qint64 lostMs = QFileInfo(sessionPath).lastModified().msecsTo(killedAt);
     QVERIFY2(lostMs <= kIntervalMs + 1500,
              qPrintable(QString("the last autosave was %1 ms before the kill").arg(lostMs)));
+    qInfo("the last autosave before the kill: step %lld, %lld ms old", savedStep, qint64(lostMs));
     const auto crashed = AutosaveStore::crashedSession();
     QVERIFY(crashed);
     QCOMPARE(crashed->sessionPath, QFileInfo(sessionPath).absoluteFilePath());
