@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
       return c.run(rest);
     }
     // Not a command: the window's own options (--demo, Qt's -platform ...) or a file to open.
-    const bool windowOption = first == "--demo" || first == "--screenshot" || first == "--dark" || first == "--benchmark-ui" || first.rfind("-platform", 0) == 0 || first.rfind("-style", 0) == 0;
+    const bool windowOption = first == "--demo" || first == "--screenshot" || first == "--dark" || first == "--play" || first == "--no-restore" || first == "--benchmark-ui" || first.rfind("-platform", 0) == 0 || first.rfind("-style", 0) == 0;
     if (!windowOption && first.rfind("-", 0) == 0) {
       embedscope::cli::printError("unrecognized argument: " + first + " (see embedscope --help)");
       return 2;

@@ -9,7 +9,9 @@
 
 #include "engine/core/version.h"
 #include "ui/bench/ui_benchmark.h"
+#include "ui/controllers/training_controller.h"
 #include "ui/main_window.h"
+#include "ui/panels/task_panel.h"
 #include "ui/views/embedding_explorer.h"
 
 static void initEmbedscopeResources() { Q_INIT_RESOURCE(embedscope); }
@@ -39,6 +41,9 @@ int runExplorer(int argc, char** argv) {
   parser.addOption({"screenshot", "Save a screenshot of the window to PATH and quit.", "path"});
   parser.addOption({"screenshot-delay", "Milliseconds before the screenshot (default 6000).", "ms", "6000"});
   parser.addOption({"steps", "Training steps the demo runs at start (default 300).", "n", "300"});
+  parser.addOption({"play", "Keep the demo training after its warm-up steps."});
+  parser.addOption({"max-steps", "The demo's training budget in steps (default: the preset's).", "n"});
+  parser.addOption({"no-restore", "Do not offer to restore the autosave of a crashed run."});
   parser.addOption({"tab", "Raise the tab with this title.", "name"});
   parser.addOption({"dark", "Use the dark palette."});
   parser.addOption({"color-by", "Colour the embedding view by cluster, frequency, norm or metadata.", "mode"});
@@ -51,8 +56,18 @@ int runExplorer(int argc, char** argv) {
   MainWindow window;
   window.show();
   if (parser.isSet("dark")) window.setDarkPalette(true);
+  // A crashed (or killed) run's autosave comes first: the user's work before a demo.
+  const bool restored = parser.positionalArguments().isEmpty() && !parser.isSet("no-restore") && window.offerCrashRestore();
   if (!parser.positionalArguments().isEmpty()) window.openFile(parser.positionalArguments().front());
-  else if (parser.isSet("demo")) window.openDemo(parser.value("steps").toInt());
+  else if (parser.isSet("demo") && !restored) {
+    window.openDemo(parser.isSet("play") ? 0 : parser.value("steps").toInt());
+    if (parser.isSet("max-steps")) {
+      TaskSettings t = window.taskPanel()->settings();
+      t.maxSteps = parser.value("max-steps").toInt();
+      window.taskPanel()->editSettings(t, "steps");
+    }
+    if (parser.isSet("play")) window.trainingController()->play();
+  }
   if (parser.isSet("color-by")) window.explorer()->setColorBy(parser.value("color-by"));
   if (parser.isSet("projection"))
     if (auto* m = window.explorer()->findChild<QComboBox*>("projectionMethod")) m->setCurrentText(parser.value("projection"));

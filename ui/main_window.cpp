@@ -1,5 +1,7 @@
 #include "ui/main_window.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -9,9 +11,14 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QLabel>
+#include <QProcessEnvironment>
+#include <QTime>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -20,6 +27,8 @@
 #include <QUndoStack>
 
 #include "engine/core/version.h"
+#include "engine/io/session_file.h"
+#include "ui/controllers/autosave_store.h"
 #include "ui/controllers/training_controller.h"
 #include "ui/models/vector_file.h"
 #include "ui/panels/layer_panel.h"
@@ -60,10 +69,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_layer = new LayerPanel(m_undo, this);
   m_task = new TaskPanel(m_undo, this);
   m_training = new TrainingPanel(m_controller, this);
+  // Each panel scrolls inside its dock, so a narrow screen (1366 x 768) shrinks the docks instead of
+  // pushing the window past the screen.
   auto dock = [&](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
     auto* d = new QDockWidget(title, this);
     d->setObjectName(name);
-    d->setWidget(w);
+    auto* scroll = new QScrollArea(d);
+    scroll->setObjectName(name + "Scroll");
+    scroll->setWidget(w);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    // As wide as the panel needs without a horizontal scroll bar, up to a share of a small screen.
+    scroll->setMinimumWidth(std::min(w->minimumSizeHint().width() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 2, 330));
+    d->setWidget(scroll);
     addDockWidget(area, d);
     return d;
   };
@@ -71,8 +89,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QDockWidget* taskDock = dock("Task", "taskDock", m_task, Qt::LeftDockWidgetArea);
   tabifyDockWidget(layerDock, taskDock);
   layerDock->raise();
-  dock("Training", "trainingDock", m_training, Qt::RightDockWidgetArea);
-  resizeDocks({layerDock}, {500}, Qt::Horizontal);
+  QDockWidget* trainingDock = dock("Training", "trainingDock", m_training, Qt::RightDockWidgetArea);
 
   connect(m_layer, &LayerPanel::settingsChanged, this, &MainWindow::configurationChanged);
   connect(m_task, &TaskPanel::settingsChanged, this, &MainWindow::configurationChanged);
@@ -87,7 +104,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(m_task, &TaskPanel::openFileRequested, this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, "Open vectors or a corpus", QString(),
-                                                      "Vectors and corpora (*.txt *.tsv *.vec *.npy);;All files (*)");
+                                                      "Sessions, vectors and corpora (*.embscope *.txt *.tsv *.vec *.npy);;All files (*)");
     if (path.isEmpty()) return;
     const QString err = openFile(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Embedscope", err);
@@ -95,6 +112,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_controller, &TrainingController::corpusReady, this, [this](const CorpusPtr& c, const QString& engine) {
     m_explorer->clearSnapshots();
     m_explorer->setCorpus(c);
+    if (m_pendingView) {
+      m_explorer->restoreMarks(m_pendingBookmarks, m_pendingSelection);
+      m_pendingView = false;
+    }
     m_engineDescription = engine;
     m_task->setEngineDescription("Running on: " + engine);
     statusBar()->showMessage(c->description, 5000);
@@ -105,15 +126,154 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_controller, &TrainingController::failed, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(m_explorer, &EmbeddingExplorer::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 4000); });
 
+  // Autosave: the worker writes the run's session every few seconds; this process's marker says
+  // the run is not closed yet, so a crash leaves something for the next start to offer.
+  m_autosaveLabel = new QLabel(this);
+  m_autosaveLabel->setObjectName("autosaveLabel");
+  statusBar()->addPermanentWidget(m_autosaveLabel);
+  m_controller->setAutosave(AutosaveStore::sessionPath(), AutosaveStore::intervalMs());
+  connect(m_controller, &TrainingController::aboutToCheckpoint, this, [this] { m_controller->setSessionTexts(viewTexts()); });
+  connect(m_controller, &TrainingController::checkpointWritten, this,
+          [this](long long step, const QString& path, const QString& error) {
+            const bool autosave = path == m_controller->autosavePath();
+            if (!error.isEmpty()) {
+              if (autosave) m_autosaveLabel->setText("autosave failed");
+              m_autosaveLabel->setToolTip(error);
+              statusBar()->showMessage((autosave ? "Autosave failed: " : "Saving the session failed: ") + error, 10000);
+              return;
+            }
+            if (autosave) {
+              AutosaveStore::markRunning();
+              m_autosaveLabel->setText("autosaved " + QTime::currentTime().toString("hh:mm:ss"));
+              m_autosaveLabel->setToolTip(QString("Step %1 in %2").arg(step).arg(path));
+            } else {
+              statusBar()->showMessage(QString("Saved the session at step %1 to %2").arg(step).arg(path), 8000);
+            }
+          });
+
   buildMenus();
-  resize(1500, 950);
+  // A first start fits the screen (1366 x 768 included); later starts restore the saved geometry.
+  QSize size(1500, 950);
+  if (const QScreen* screen = QGuiApplication::primaryScreen())
+    size = size.boundedTo(screen->availableGeometry().size());
+  resize(size);
+  resizeDocks({layerDock, trainingDock}, {std::clamp(size.width() * 3 / 10, 260, 500), std::clamp(size.width() / 4, 260, 420)},
+              Qt::Horizontal);
   restoreSettings();
   configurationChanged();
   m_training->setConfigurationValid(m_layer->isValid(), m_layer->issues().value(0).message);
   statusBar()->showMessage("Ready. Choose a preset in the Task panel, or press Train.");
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // The controller first: its thread stops, so no autosave lands after the files are cleared.
+  delete m_controller;
+  m_controller = nullptr;
+  AutosaveStore::clearAfterCleanExit();
+}
+
+std::map<std::string, std::string> MainWindow::viewTexts() const {
+  io::SessionFile f;
+  // Explorer values are always valid marks (rows >= 0, finite camera): nothing to report.
+  (void)io::writeSelections(f, {{io::kCurrentSelection, m_explorer->sessionSelection()}});
+  (void)io::writeBookmarks(f, m_explorer->sessionBookmarks());
+  std::map<std::string, std::string> texts;
+  for (const char* key : {io::session_keys::kSelections, io::session_keys::kBookmarks})
+    texts[key] = f.textOr(key, "");  // empty: none (a later checkpoint must not keep stale ones)
+  return texts;
+}
+
+QString MainWindow::restoreSession(const QString& path, bool play) {
+  auto file = io::readSessionFile(QFile::encodeName(path).toStdString());
+  if (!file) return QString::fromStdString(file.status().message());
+  const std::string* layer = file->text(io::session_keys::kLayerConfig);
+  const std::string* task = file->text(io::session_keys::kTaskConfig);
+  if (!layer || !task)
+    return path + ": not a session of the explorer (no config/layer and config/task); open it as vectors instead";
+  const QJsonDocument lj = QJsonDocument::fromJson(QByteArray::fromStdString(*layer));
+  const QJsonDocument tj = QJsonDocument::fromJson(QByteArray::fromStdString(*task));
+  if (!lj.isObject() || !tj.isObject()) return path + ": config/layer or config/task is not a JSON object";
+  m_layer->applySettings(LayerSettings::fromJson(lj.object()));
+  m_task->applySettings(TaskSettings::fromJson(tj.object()));
+  m_undo->clear();
+  configurationChanged();
+  // Marks are checked against the table's rows; bad ones are reported and left out, the run still opens.
+  const std::int64_t rows = file->array(io::session_keys::kWeights) && !file->array(io::session_keys::kWeights)->shape.empty()
+                                ? file->array(io::session_keys::kWeights)->shape[0]
+                                : -1;
+  m_pendingView = true;
+  m_pendingBookmarks.clear();
+  m_pendingSelection.clear();
+  QStringList problems;
+  if (auto b = io::readBookmarks(*file, rows)) m_pendingBookmarks = std::move(b).value();
+  else problems << QString::fromStdString(b.status().message());
+  if (auto sel = io::readSelections(*file, rows)) {
+    for (const auto& s : *sel)
+      if (s.name == io::kCurrentSelection) m_pendingSelection = s.rows;
+  } else {
+    problems << QString::fromStdString(sel.status().message());
+  }
+  if (file->has(io::session_keys::kWeights)) {
+    m_controller->resumeFrom(std::make_shared<const io::SessionFile>(std::move(file).value()));
+    if (play) m_controller->play();
+  }
+  setWindowTitle(QString("Embedscope - %1").arg(QFileInfo(path).fileName()));
+  statusBar()->showMessage(QString("Restored %1 at step %2%3")
+                               .arg(QFileInfo(path).fileName())
+                               .arg(m_controller->step())
+                               .arg(problems.isEmpty() ? QString() : "; marks left out: " + problems.join("; ")),
+                           8000);
+  return {};
+}
+
+QString MainWindow::saveSession(const QString& path) {
+  if (m_controller->saveCheckpointTo(path)) return {};  // written by the worker; the status bar says when
+  io::SessionFile f;
+  f.setText(io::session_keys::kLayerConfig, QJsonDocument(m_layer->settings().toJson()).toJson(QJsonDocument::Compact).toStdString());
+  f.setText(io::session_keys::kTaskConfig, QJsonDocument(m_task->settings().toJson()).toJson(QJsonDocument::Compact).toStdString());
+  for (const auto& [k, t] : viewTexts())
+    if (!t.empty()) f.setText(k, t);
+  if (Status s = io::writeSessionFile(QFile::encodeName(path).toStdString(), f); !s) return QString::fromStdString(s.message());
+  statusBar()->showMessage("Saved the configuration to " + path, 6000);
+  return {};
+}
+
+void MainWindow::saveSessionDialog() {
+  QString path = QFileDialog::getSaveFileName(this, "Save session", "session.embscope", "Embedscope sessions (*.embscope)");
+  if (path.isEmpty()) return;
+  if (!path.endsWith(io::kSessionExtension)) path += io::kSessionExtension;
+  const QString err = saveSession(path);
+  if (!err.isEmpty()) QMessageBox::warning(this, "Embedscope", err);
+}
+
+bool MainWindow::offerCrashRestore() {
+  const auto crashed = AutosaveStore::crashedSession();
+  if (!crashed) return false;
+  const QString answer = qEnvironmentVariable("EMBEDSCOPE_RESTORE").toLower();
+  bool accept = answer == "accept";
+  if (answer.isEmpty()) {
+    auto file = io::readSessionFile(QFile::encodeName(crashed->sessionPath).toStdString());
+    const QString step = file ? QString::fromStdString(file->textOr(io::session_keys::kStep, "?")) : QString("?");
+    QMessageBox box(QMessageBox::Question, "Restore the last session?",
+                    QString("Embedscope did not close cleanly. An autosave of the run from %1 (step %2) is "
+                            "available.\n\nRestore it and continue training?")
+                        .arg(crashed->saved.toString("yyyy-MM-dd hh:mm:ss"), step),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    box.setObjectName("restoreBox");
+    accept = box.exec() == QMessageBox::Yes;
+  }
+  if (!accept) {
+    AutosaveStore::discard(*crashed);
+    return false;
+  }
+  const QString err = restoreSession(crashed->sessionPath, true);
+  if (!err.isEmpty()) {
+    statusBar()->showMessage("Could not restore the autosave: " + err, 10000);
+    return false;  // kept on disk: a later version may read it
+  }
+  AutosaveStore::discard(*crashed);  // this process autosaves the continued run under its own name
+  return true;
+}
 
 void MainWindow::configurationChanged() {
   m_layer->setTaskSettings(m_task->settings());
@@ -137,6 +297,7 @@ void MainWindow::buildMenus() {
   m_recentMenu->setObjectName("recentMenu");
   QAction* demo = file->addAction("Open the &demo", this, [this] { openDemo(); });
   demo->setObjectName("actionDemo");
+  file->addAction("&Save session...", QKeySequence::Save, this, &MainWindow::saveSessionDialog)->setObjectName("actionSaveSession");
   file->addSeparator();
   file->addAction("Export chart (PNG/SVG/PDF)...", QKeySequence("Ctrl+E"), this, &MainWindow::exportChartDialog)
       ->setObjectName("actionExportChart");
@@ -210,7 +371,7 @@ void MainWindow::showAbout() {
                   .arg(EIGEN_WORLD_VERSION)
                   .arg(EIGEN_MAJOR_VERSION)
                   .arg(EIGEN_MINOR_VERSION)
-                  .arg(m_engineDescription.isEmpty() ? QString("CPU (built-in Eigen trainer); no run yet") : m_engineDescription));
+                  .arg(m_engineDescription.isEmpty() ? QString("no run yet") : m_engineDescription));
   box.exec();
 }
 
@@ -244,6 +405,15 @@ void MainWindow::setDarkPalette(bool dark) {
 }
 
 QString MainWindow::openFile(const QString& path) {
+  if (path.endsWith(io::kSessionExtension)) {
+    auto file = io::readSessionFile(QFile::encodeName(path).toStdString());
+    if (file && file->has(io::session_keys::kLayerConfig) && file->has(io::session_keys::kTaskConfig)) {
+      const QString err = restoreSession(path, false);
+      if (err.isEmpty()) addRecent(QFileInfo(path).absoluteFilePath());
+      return err;
+    }
+    // A CLI checkpoint (no window configuration): its table opens as vectors below.
+  }
   auto loaded = readVectorFile(path);
   const QString suffix = QFileInfo(path).suffix().toLower();
   if (!loaded.error.isEmpty() && (suffix == "tsv" || suffix == "txt")) {
@@ -334,6 +504,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
   saveSettings();
   // Closing during training: ask the run to stop now; the controller's destructor quits and waits.
   m_controller->cancel();
+  AutosaveStore::clearAfterCleanExit();  // a clean exit: nothing for the next start to offer
   e->accept();
 }
 

@@ -1,11 +1,17 @@
 #pragma once
 #include <QMainWindow>
 #include <QStringList>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/io/session_marks.h"
 
 class QUndoStack;
 class QTabWidget;
 class QAction;
 class QMenu;
+class QLabel;
 
 namespace embedscope::ui {
 
@@ -31,6 +37,16 @@ class MainWindow : public QMainWindow {
   void openDemo(int warmupSteps = 300);
   // Opens a vectors file (word2vec text / projector TSV). Returns an error message or empty.
   QString openFile(const QString& path);
+  // Session files (.embscope): the run's checkpoint with its configuration, bookmarks and
+  // selection. restoreSession continues the run from its step (held paused unless `play`);
+  // saveSession writes the current run's state (from the training thread) or, with no run yet, the
+  // configuration alone. Both return an error message or empty.
+  QString restoreSession(const QString& path, bool play);
+  QString saveSession(const QString& path);
+  // At start: when an autosave of a crashed (or killed) run exists, asks whether to restore it and
+  // does so, resuming training. EMBEDSCOPE_RESTORE=accept|decline answers for tests. Returns
+  // whether a run was restored.
+  bool offerCrashRestore();
   void setDarkPalette(bool dark);
   bool darkPalette() const { return m_dark; }
   QStringList recentFiles() const { return m_recent; }
@@ -60,6 +76,9 @@ class MainWindow : public QMainWindow {
   void exportChartDialog();
   void exportSelectionDialog();
   void exportProjectorDialog();
+  void saveSessionDialog();
+  // The texts a session file carries for the views (bookmarks, selection; engine/io/session_marks.h).
+  std::map<std::string, std::string> viewTexts() const;
 
   QUndoStack* m_undo;
   LayerPanel* m_layer;
@@ -74,6 +93,11 @@ class MainWindow : public QMainWindow {
   QStringList m_recent;
   bool m_dark = false;
   QString m_engineDescription;
+  QLabel* m_autosaveLabel = nullptr;
+  // A restored session's bookmarks and selection, applied when its run's corpus arrives.
+  bool m_pendingView = false;
+  std::vector<io::SessionBookmark> m_pendingBookmarks;
+  std::vector<std::int64_t> m_pendingSelection;
 };
 
 }  // namespace embedscope::ui

@@ -23,6 +23,24 @@ Json shapeJson(const std::vector<std::int64_t>& shape) {
   return a;
 }
 
+// {"mode", "scale_shape", "stored_shape", "decided_by", "dequantized": true}, or null.
+Json quantizationJson(const std::optional<io::KerasQuantization>& q) {
+  if (!q) return Json::null();
+  Json o = Json::object();
+  o.set("mode", Json::string(q->mode));
+  o.set("scale_shape", shapeJson(q->scaleShape));
+  o.set("stored_shape", shapeJson(q->storedShape));
+  o.set("decided_by", Json::string(q->decidedBy));
+  o.set("dequantized", Json::boolean(true));
+  return o;
+}
+
+std::string quantizationText(const io::KerasQuantization& q) {
+  std::string t = q.mode + "-quantized, scale " + shapeString(q.scaleShape) + ", read dequantized";
+  if (q.decidedBy == "assumed") t += "; int8 assumed: without the model config per-row int4 looks alike";
+  return t;
+}
+
 void addStats(Json& o, const io::VectorStats& s) {
   Json norms = Json::object();
   norms.set("min", Json::number(s.normMin));
@@ -105,6 +123,7 @@ int run(const std::vector<std::string>& argv) {
       o.set("name", Json::string(e.name));
       o.set("shape", shapeJson(e.shape));
       o.set("dtype", Json::string(e.dtype));
+      o.set("quantization", quantizationJson(e.quantization));
       o.set("weights_path", Json::string(e.weightsPath));
       o.set("vocabulary_size", Json::number(static_cast<double>(e.vocabularySize)));
       list.push(std::move(o));
@@ -126,11 +145,18 @@ int run(const std::vector<std::string>& argv) {
     if (!v) return cli::fail(v.status());
     const io::VectorStats st = io::computeStats(v->matrix);
     out.set("shape", shapeJson({v->rows(), v->dim()}));
-    std::string dtype = "float32";
+    // What the file stores (the matrix itself is always float32): an .npz member's dtype, text
+    // parsed to float32, a Keras table's dtype and quantization.
+    std::string dtype = v->storedDtype.empty() ? "float32" : v->storedDtype;
+    const io::KerasEmbeddingInfo* chosen = nullptr;
     if (keras)
       for (const auto& e : kinfo.embeddings)
-        if (layer.empty() || e.name == layer) dtype = e.dtype;
+        if (layer.empty() || e.name == layer) chosen = &e;
+    if (chosen) dtype = chosen->dtype;
     out.set("dtype", Json::string(dtype));
+    out.set("matrix_dtype", Json::string("float32"));
+    if (chosen) out.set("quantization", quantizationJson(chosen->quantization));
+    if (fmt == io::VectorFormat::Npz || fmt == io::VectorFormat::Session) out.set("array", Json::string(v->sourceDescription));
     if (keras) out.set("layer", Json::string(v->sourceDescription));
     out.set("vocabulary_size", Json::number(static_cast<double>(v->tokens.size())));
     out.set("padding_row", v->paddingRow ? Json::number(static_cast<double>(*v->paddingRow)) : Json::null());
@@ -143,7 +169,8 @@ int run(const std::vector<std::string>& argv) {
     if (!json) {
       std::printf("file:        %s\nformat:      %s\nshape:       (%lld, %lld)\ndtype:       %s\n", path.c_str(),
                   io::formatName(fmt).c_str(), static_cast<long long>(v->rows()), static_cast<long long>(v->dim()),
-                  dtype.c_str());
+                  (chosen && chosen->quantization ? dtype + " (" + quantizationText(*chosen->quantization) + ")" : dtype).c_str());
+      if (fmt == io::VectorFormat::Npz) std::printf("array:       %s\n", v->sourceDescription.c_str());
       if (v->tokens.empty()) {
         std::printf("vocabulary:  none (rows are ids)\n");
       } else {
@@ -165,8 +192,9 @@ int run(const std::vector<std::string>& argv) {
     if (!kinfo.kerasVersion.empty()) std::printf("keras:       %s\n", kinfo.kerasVersion.c_str());
     std::printf("embeddings:  %zu\n", kinfo.embeddings.size());
     for (const auto& e : kinfo.embeddings)
-      std::printf("  %-20s %-14s %-8s %s%s\n", e.name.c_str(), shapeString(e.shape).c_str(), e.dtype.c_str(),
-                  e.weightsPath.c_str(), e.vocabularySize ? "  (with vocabulary)" : "");
+      std::printf("  %-20s %-14s %-8s %s%s%s\n", e.name.c_str(), shapeString(e.shape).c_str(), e.dtype.c_str(),
+                  e.weightsPath.c_str(), e.vocabularySize ? "  (with vocabulary)" : "",
+                  e.quantization ? ("  (" + quantizationText(*e.quantization) + ")").c_str() : "");
     if (kinfo.embeddings.size() > 1) std::printf("open one with %s::LAYER\n", path.c_str());
   }
   return 0;
@@ -176,8 +204,10 @@ cli::CommandRegistrar reg{{"inspect", "show what a vectors or Keras file holds (
                            "embedscope inspect PATH[::LAYER] [--from FORMAT] [--metadata PATH] [--json]\n"
                            "  Formats: npy, npz, word2vec (.txt), word2vec-binary (.bin), fasttext (.vec), glove (--from),\n"
                            "  tsv (projector vectors.tsv + metadata.tsv), csv, keras, weights.h5, h5.\n"
-                           "  --json prints format, shape, dtype, vocabulary_size, norms, nan_count, inf_count and, for\n"
-                           "  Keras files, embeddings: [{name, shape, dtype, weights_path, vocabulary_size}].",
+                           "  --json prints format, shape, dtype (as the file stores it: \"float64\", \"float32 (parsed from text)\",\n"
+                           "  \"int8\" with quantization {mode, scale_shape, ...} for a quantized Keras table), vocabulary_size,\n"
+                           "  norms, nan_count, inf_count and, for Keras files, embeddings: [{name, shape, dtype, quantization,\n"
+                           "  weights_path, vocabulary_size}].",
                            &run}};
 
 }  // namespace

@@ -45,8 +45,8 @@ namespace {
 const char* const kUsage = R"(usage: embedscope train --task regression|classify|skipgram [options]
 
 Task inputs:
-  regression   --ids IDS.npy --targets Y.npy (N, L, output_dim)   or --preset keras-example
-  classify     --data FILE.tsv (label<TAB>text) [--max-length N]   or --preset sentiment
+  regression   --ids IDS.npy --targets Y.npy (N, L, output_dim)   or --preset keras-example, planted-clusters
+  classify     --data FILE.tsv (label<TAB>text) [--max-length N]   or --preset sentiment, planted-clusters
   skipgram     --corpus FILE.txt [--window 5 --negative 5 --min-count 5 --sample 1e-3]  or --preset topics
 
 Layer (Keras names):   --input-dim N --output-dim D --embeddings-initializer NAME[:key=value,...]

@@ -120,8 +120,8 @@ RegressionData kerasExamplePreset(const KerasExamplePresetOptions& o) {
 }
 
 std::vector<std::string> presetNames(const std::string& task) {
-  if (task == "classify") return {"sentiment"};
-  if (task == "regression") return {"keras-example"};
+  if (task == "classify") return {"sentiment", "planted-clusters"};
+  if (task == "regression") return {"keras-example", "planted-clusters"};
   if (task == "skipgram") return {"topics"};
   return {};
 }

@@ -120,23 +120,16 @@ Result<Vectors> readCsvVectors(const std::string& path, const ReadOptions& optio
       return lineError(path, recs[r].line, std::to_string(recs[r].fields.size()) + " fields, but " + std::to_string(cols) + " expected");
   Vectors v;
   v.format = formatName(VectorFormat::Csv);
+  v.storedDtype = kTextDtype;
   v.matrix.resize(static_cast<std::int64_t>(recs.size() - firstData), dim);
+  std::vector<std::string_view> fields;
   for (std::size_t r = firstData; r < recs.size(); ++r) {
     const Record& rec = recs[r];
-    if (rec.fields.size() != cols)
-      return lineError(path, rec.line, std::to_string(rec.fields.size()) + " fields, but " + std::to_string(cols) + " expected");
-    const auto row = static_cast<std::int64_t>(r - firstData);
     if (tokenCol) v.tokens.push_back(rec.fields[0]);
-    for (std::int64_t c = 0; c < dim; ++c) {
-      std::string_view f = rec.fields[static_cast<std::size_t>(c) + (tokenCol ? 1 : 0)];
-      while (!f.empty() && f.front() == ' ') f.remove_prefix(1);
-      while (!f.empty() && f.back() == ' ') f.remove_suffix(1);
-      float x = 0;
-      if (!parseFloat(f, x)) return lineError(path, rec.line, "value " + std::to_string(c + 1) + " " + quotedText(f) + " is not a number");
-      if (!options.allowNonFinite && !std::isfinite(x))
-        return lineError(path, rec.line, "value " + std::to_string(c + 1) + " is NaN/Inf");
-      v.matrix(row, c) = x;
-    }
+    fields.assign(rec.fields.begin(), rec.fields.end());
+    const std::string problem = parseRowValues(fields, tokenCol ? 1 : 0, dim, options.allowNonFinite,
+                                               v.matrix.row(static_cast<std::int64_t>(r - firstData)).data());
+    if (!problem.empty()) return lineError(path, rec.line, problem);
   }
   detectReservedRows(v);
   if (options.progress) options.progress(1.0);
@@ -166,17 +159,11 @@ Status writeCsvVectors(const std::string& path, const Vectors& v) {
     }
     for (std::int64_t r = 0; r < v.rows(); ++r) {
       if (tokens) buf += quote(v.tokens[static_cast<std::size_t>(r)]) + ",";
-      for (std::int64_t c = 0; c < v.dim(); ++c) {
-        if (c) buf += ',';
-        appendFloat(buf, v.matrix(r, c));
-      }
+      appendFloatRow(buf, v.matrix.row(r).data(), v.dim(), ',', false);
       buf += '\n';
-      if (buf.size() > (1u << 20)) {
-        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-        buf.clear();
-      }
+      flushIfLarge(out, buf);
     }
-    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    flush(out, buf);
     return Status::ok();
   });
 }

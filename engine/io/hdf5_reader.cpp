@@ -245,7 +245,9 @@ Result<Json> listHdf5(const Hdf5Source& source) {
   return Json::parse(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), source.path + " (listing)");
 }
 
-Result<NdArray> readHdf5Matrix(const Hdf5Source& source, const std::string& datasetPath) {
+namespace {
+
+Result<NdArray> readNumeric(const Hdf5Source& source, const std::string& datasetPath, int minRank) {
   std::uint64_t fileSize = source.image ? source.image->size() : 0;
   if (!source.image) {
     std::error_code ec;
@@ -267,8 +269,10 @@ Result<NdArray> readHdf5Matrix(const Hdf5Source& source, const std::string& data
     if (H5Pget_external_count(dcpl.get()) > 0) return Status::dataError(where + ": external storage is refused");
     Handle space(H5Dget_space(d.get()), H5Sclose);
     const int rank = H5Sget_simple_extent_ndims(space.get());
-    if (rank != 2) return Status::dataError(where + ": expected a 2-D table, found rank " + std::to_string(rank));
-    hsize_t dims[2] = {};
+    if (rank < minRank || rank > 2)
+      return Status::dataError(where + (minRank == 2 ? ": expected a 2-D table" : ": expected a 1-D or 2-D array") +
+                               ", found rank " + std::to_string(rank));
+    hsize_t dims[2] = {0, 1};
     H5Sget_simple_extent_dims(space.get(), dims, nullptr);
     Handle type(H5Dget_type(d.get()), H5Tclose);
     const H5T_class_t cls = H5Tget_class(type.get());
@@ -310,11 +314,27 @@ Result<NdArray> readHdf5Matrix(const Hdf5Source& source, const std::string& data
     } else if (H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
       return Status::dataError(where + ": libhdf5 could not read or convert the data");
     }
-    out = encodeNpy(NdArray::fromFloat32({static_cast<std::int64_t>(dims[0]), static_cast<std::int64_t>(dims[1])}, data.data()));
+    std::vector<std::int64_t> shape{static_cast<std::int64_t>(dims[0])};
+    if (rank == 2) shape.push_back(static_cast<std::int64_t>(dims[1]));
+    out = encodeNpy(NdArray::fromFloat32(shape, data.data()));
     return Status::ok();
   });
   if (!bytes) return bytes.status();
-  return decodeNpy(bytes->data(), bytes->size(), where);
+  auto a = decodeNpy(bytes->data(), bytes->size(), where);
+  if (!a) return a.status();
+  if (static_cast<int>(a->shape.size()) < minRank || a->shape.size() > 2)  // what the child sent is checked again
+    return Status::dataError(where + ": the isolated reader returned shape " + a->shapeString());
+  return a;
+}
+
+}  // namespace
+
+Result<NdArray> readHdf5Matrix(const Hdf5Source& source, const std::string& datasetPath) {
+  return readNumeric(source, datasetPath, 2);
+}
+
+Result<NdArray> readHdf5Array(const Hdf5Source& source, const std::string& datasetPath) {
+  return readNumeric(source, datasetPath, 1);
 }
 
 }  // namespace embedscope::io

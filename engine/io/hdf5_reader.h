@@ -25,6 +25,9 @@ Result<Json> listHdf5(const Hdf5Source& source);
 // One 2-D numeric dataset as float32 (float16/64 and integers converted; bfloat16 tables decoded),
 // refusing external/virtual storage and declared sizes the file cannot hold.
 Result<NdArray> readHdf5Matrix(const Hdf5Source& source, const std::string& datasetPath);
+// The same for a 1-D or 2-D dataset (a quantized table's per-row scales, int4's group index), as
+// float32 with the dataset's own shape.
+Result<NdArray> readHdf5Array(const Hdf5Source& source, const std::string& datasetPath);
 
 // Checks the HDF5 signature at offset 0 (or a 512·2^k user block) before anything else.
 Status checkHdf5Signature(const std::byte* data, std::size_t size, const std::string& where);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 
 #include "engine/io/hdf5_reader.h"
@@ -249,6 +250,158 @@ std::vector<std::string> findVocabulary(const Loaded& L, const std::vector<Confi
   return {};
 }
 
+// "int4" / "int8" when a layer config's dtype policy or quantization_config names one (Keras
+// serializes them as "int8_from_float32", a QuantizedDTypePolicy object, Int4QuantizationConfig),
+// else "".
+std::string policyMode(const Json* layerConfig) {
+  if (!layerConfig) return {};
+  std::string text;
+  for (const char* key : {"dtype", "quantization_config"})
+    if (const Json* j = layerConfig->find(key)) text += j->dump();
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (text.find("int4") != std::string::npos) return "int4";
+  if (text.find("int8") != std::string::npos) return "int8";
+  return {};
+}
+
+bool isFloatDtype(const std::string& d) { return d == "float16" || d == "float32" || d == "float64" || d == "bfloat16"; }
+
+// The quantized layout around an int8 "<key>/vars/0" (see KerasQuantization), and the
+// dequantized (input_dim, output_dim) in `logical`. nullopt for a table without a scale beside it.
+// `outputDim` < 0 and `policy` "" when there is no config.
+Result<std::optional<KerasQuantization>> detectQuantization(const Loaded& L, const Json& datasets, const std::string& key,
+                                                            const std::string& dtype, const std::vector<std::int64_t>& shape,
+                                                            std::int64_t outputDim, const std::string& policy,
+                                                            std::vector<std::int64_t>& logical) {
+  logical = shape;
+  const Json* scale = datasets.find(key + "/vars/1");
+  if (dtype != "int8" || shape.size() != 2 || !scale) return std::optional<KerasQuantization>{};
+  const std::string where = L.path + ": " + key + "/vars";
+  KerasQuantization q;
+  q.storedShape = shape;
+  q.scalePath = key + "/vars/1";
+  q.scaleShape = shapeOf(*scale);
+  const std::int64_t rows = shape[0], width = shape[1];
+  if (!isFloatDtype(scale->stringAt("dtype")) || q.scaleShape.empty() || q.scaleShape.size() > 2 || q.scaleShape[0] != rows)
+    return Status::dataError(where + ": an int8 table " + shapeString(shape) + " with a scale " + shapeString(q.scaleShape) + " of " +
+                             scale->stringAt("dtype") + " is not Keras's quantized layout (the scale must be float (" +
+                             std::to_string(rows) + ",) or (" + std::to_string(rows) + ", groups))");
+  if (q.scaleShape.size() == 2) {
+    // Grouped int4: a zero point per group and the column -> group map.
+    const Json* zero = datasets.find(key + "/vars/2");
+    const Json* gidx = datasets.find(key + "/vars/3");
+    if (!zero || !gidx)
+      return Status::dataError(where + ": a grouped scale " + shapeString(q.scaleShape) +
+                               " needs embeddings_zero (vars/2) and g_idx (vars/3), which are missing");
+    const auto zshape = shapeOf(*zero), gshape = shapeOf(*gidx);
+    if (zero->stringAt("dtype") != "int8" || zshape != q.scaleShape)
+      return Status::dataError(where + ": embeddings_zero is " + zero->stringAt("dtype") + " " + shapeString(zshape) +
+                               ", expected int8 " + shapeString(q.scaleShape));
+    if (gshape.size() != 1 || (gshape[0] + 1) / 2 != width || !isFloatDtype(gidx->stringAt("dtype")))
+      return Status::dataError(where + ": g_idx is " + gidx->stringAt("dtype") + " " + shapeString(gshape) +
+                               ", expected a float vector of output_dim entries for " + std::to_string(width) + " packed columns");
+    if (outputDim >= 0 && gshape[0] != outputDim)
+      return Status::dataError(where + ": g_idx has " + std::to_string(gshape[0]) + " entries, the config's output_dim is " +
+                               std::to_string(outputDim));
+    q.mode = "int4";
+    q.zeroPath = key + "/vars/2";
+    q.groupIndexPath = key + "/vars/3";
+    q.decidedBy = "g_idx";
+    logical = {rows, gshape[0]};
+    return std::optional<KerasQuantization>(std::move(q));
+  }
+  if (outputDim >= 0) {
+    // The config's output_dim against the stored width: int8 keeps it, int4 packs it in half.
+    const bool int8Fits = width == outputDim, int4Fits = (outputDim + 1) / 2 == width;
+    if (!int8Fits && !int4Fits)
+      return Status::dataError(where + ": the quantized table is " + shapeString(shape) + " but the config's output_dim is " +
+                               std::to_string(outputDim) + " (int8 keeps " + std::to_string(outputDim) + " columns, int4 packs " +
+                               std::to_string((outputDim + 1) / 2) + ")");
+    q.mode = int8Fits && !(int4Fits && policy == "int4") ? "int8" : "int4";
+    q.decidedBy = "config";
+    logical = {rows, outputDim};
+  } else {
+    q.mode = "int8";
+    q.decidedBy = "assumed";
+  }
+  return std::optional<KerasQuantization>(std::move(q));
+}
+
+// Dequantizes as Keras's Embedding._int8_call / _int4_call do, in float32.
+Result<Matrix> dequantize(const Loaded& L, const KerasEmbeddingInfo& e) {
+  const KerasQuantization& q = *e.quantization;
+  const Hdf5Source src = L.source();
+  const std::string where = L.path + "::" + e.name;
+  auto table = readHdf5Matrix(src, e.weightsPath);
+  if (!table) return table.status();
+  auto scale = readHdf5Array(src, q.scalePath);
+  if (!scale) return scale.status();
+  if (table->shape != q.storedShape || scale->shape != q.scaleShape)
+    return Status::dataError(where + ": the quantized arrays read back as " + table->shapeString() + " and " + scale->shapeString() +
+                             ", the listing said " + shapeString(q.storedShape) + " and " + shapeString(q.scaleShape));
+  const std::vector<float> codesF = table->toFloat32(), scales = scale->toFloat32();
+  const std::int64_t rows = e.shape[0], dim = e.shape[1], width = q.storedShape[1];
+  // The codes came through libhdf5's int8 -> float conversion; check them before casting back.
+  std::vector<std::int8_t> codes(codesF.size());
+  for (std::size_t i = 0; i < codesF.size(); ++i) {
+    const float c = codesF[i];
+    if (!(c >= -128.0f && c <= 127.0f) || c != std::floor(c))
+      return Status::dataError(where + ": quantized code " + std::to_string(c) + " at element " + std::to_string(i) + " is not an int8");
+    codes[i] = static_cast<std::int8_t>(c);
+  }
+  const bool int8 = q.mode == "int8";
+  // One row of codes as floats: int8 as stored; int4 two's-complement nibbles, the even column in
+  // the low one (keras.quantizers.pack_int4).
+  std::vector<float> rowCodes(static_cast<std::size_t>(dim));
+  auto unpackRow = [&](std::int64_t r) {
+    const std::int8_t* in = codes.data() + r * width;
+    if (int8) {
+      for (std::int64_t c = 0; c < dim; ++c) rowCodes[static_cast<std::size_t>(c)] = in[c];
+      return;
+    }
+    for (std::int64_t c = 0; c < dim; ++c) {
+      const auto byte = static_cast<std::uint8_t>(in[c / 2]);
+      const int nibble = (c % 2 == 0) ? (byte & 0x0F) : (byte >> 4);
+      rowCodes[static_cast<std::size_t>(c)] = static_cast<float>((nibble ^ 8) - 8);
+    }
+  };
+  Matrix m(rows, dim);
+  if (q.scaleShape.size() == 1) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float s = scales[static_cast<std::size_t>(r)];
+      unpackRow(r);
+      float* out = m.row(r).data();
+      for (std::int64_t c = 0; c < dim; ++c) out[c] = rowCodes[static_cast<std::size_t>(c)] / s;
+    }
+    return m;
+  }
+  auto zero = readHdf5Matrix(src, q.zeroPath);
+  if (!zero) return zero.status();
+  auto gidx = readHdf5Array(src, q.groupIndexPath);
+  if (!gidx) return gidx.status();
+  if (zero->shape != q.scaleShape || gidx->shape != std::vector<std::int64_t>{dim})
+    return Status::dataError(where + ": embeddings_zero/g_idx read back as " + zero->shapeString() + " / " + gidx->shapeString());
+  const std::int64_t groups = q.scaleShape[1];
+  const std::vector<float> zeros = zero->toFloat32(), g = gidx->toFloat32();
+  std::vector<std::int64_t> groupOf(static_cast<std::size_t>(dim));
+  for (std::int64_t c = 0; c < dim; ++c) {
+    const float x = g[static_cast<std::size_t>(c)];
+    if (!(x >= 0.0f && x < static_cast<float>(groups)) || x != std::floor(x))
+      return Status::dataError(where + ": g_idx[" + std::to_string(c) + "] = " + std::to_string(x) + " is not a group in [0, " +
+                               std::to_string(groups) + ")");
+    groupOf[static_cast<std::size_t>(c)] = static_cast<std::int64_t>(x);
+  }
+  for (std::int64_t r = 0; r < rows; ++r) {
+    unpackRow(r);
+    float* out = m.row(r).data();
+    for (std::int64_t c = 0; c < dim; ++c) {
+      const auto k = static_cast<std::size_t>(r * groups + groupOf[static_cast<std::size_t>(c)]);
+      out[c] = (rowCodes[static_cast<std::size_t>(c)] - zeros[k]) * scales[k];
+    }
+  }
+  return m;
+}
+
 Status discoverKeras3(const Loaded& L, KerasFileInfo& info) {
   const Json* groups = L.listing.find("groups");
   const Json* datasets = L.listing.find("datasets");
@@ -302,13 +455,17 @@ Status discoverKeras3(const Loaded& L, KerasFileInfo& info) {
       if (match->shape.size() != 2)
         return Status::dataError(L.path + ": " + match->datasetPath + " of layer '" + l.name + "' has shape " +
                                  shapeString(match->shape) + ", not 2-D");
-      if ((inputDim >= 0 && match->shape[0] != inputDim) || (outputDim >= 0 && match->shape[1] != outputDim))
+      std::vector<std::int64_t> logical;
+      auto quant = detectQuantization(L, *datasets, match->key, match->dtype, match->shape, outputDim, policyMode(l.config), logical);
+      if (!quant) return quant.status();
+      if ((inputDim >= 0 && logical[0] != inputDim) || (outputDim >= 0 && logical[1] != outputDim))
         return Status::dataError(L.path + ": layer '" + l.name + "': config says (input_dim=" + std::to_string(inputDim) +
                                  ", output_dim=" + std::to_string(outputDim) + ") but the weights are " +
                                  shapeString(match->shape));
       e.weightsPath = match->datasetPath;
-      e.shape = match->shape;
+      e.shape = logical;
       e.dtype = match->dtype;
+      e.quantization = std::move(*quant);
       if (!info.vocabulary.empty() && static_cast<std::int64_t>(info.vocabulary.size()) == e.shape[0])
         e.vocabularySize = e.shape[0];
       info.embeddings.push_back(std::move(e));
@@ -324,7 +481,9 @@ Status discoverKeras3(const Loaded& L, KerasFileInfo& info) {
     KerasEmbeddingInfo e;
     e.name = t.attrName.empty() ? lastComponent(t.key) : t.attrName;
     e.weightsPath = t.datasetPath;
-    e.shape = t.shape;
+    auto quant = detectQuantization(L, *datasets, t.key, t.dtype, t.shape, -1, "", e.shape);
+    if (!quant) return quant.status();
+    e.quantization = std::move(*quant);
     e.dtype = t.dtype;
     info.embeddings.push_back(std::move(e));
   }
@@ -433,13 +592,32 @@ Result<Vectors> readKerasEmbedding(const std::string& path, VectorFormat format,
       if (e.name == options.layer) chosen = &e;
     if (!chosen) return Status::invalidArgument(path + ": no Embedding layer named '" + options.layer + "' (found " + names + ")");
   }
-  if (chosen->dtype.rfind("int", 0) == 0 || chosen->dtype.rfind("uint", 0) == 0)
-    return Status::dataError(path + ": layer '" + chosen->name + "' is quantized (" + chosen->dtype +
-                             " table with a scale); opening quantized Embedding tables is not supported");
-  auto array = readHdf5Matrix(L->source(), chosen->weightsPath);
-  if (!array) return array.status();
-  auto v = vectorsFromArray(*array, path + "::" + chosen->name, options.allowNonFinite);
-  if (!v) return v.status();
+  Result<Vectors> v = Status::internal("unread");
+  if (chosen->quantization) {
+    auto m = dequantize(*L, *chosen);
+    if (!m) return m.status();
+    if (!options.allowNonFinite)
+      if (auto at = firstNonFinite(*m))
+        return Status::dataError(path + "::" + chosen->name + ": dequantized element (" + std::to_string(at->first) + ", " +
+                                 std::to_string(at->second) + ") is NaN/Inf (a zero or non-finite scale)");
+    Vectors q;
+    q.matrix = std::move(*m);
+    v = std::move(q);
+  } else {
+    // An integer table without a scale beside it is no layout Keras writes (a legacy .h5 keeps
+    // a quantized layer's scale under a name we do not map): refused rather than read as codes.
+    if (chosen->dtype.rfind("int", 0) == 0 || chosen->dtype.rfind("uint", 0) == 0)
+      return Status::dataError(path + ": layer '" + chosen->name + "' has an " + chosen->dtype +
+                               " table without Keras 3's quantized layout (no float embeddings_scale at vars/1); not read");
+    auto array = readHdf5Matrix(L->source(), chosen->weightsPath);
+    if (!array) return array.status();
+    v = vectorsFromArray(*array, path + "::" + chosen->name, options.allowNonFinite);
+    if (!v) return v.status();
+  }
+  v->storedDtype = chosen->dtype;
+  if (chosen->quantization)
+    v->storedDtype += " (" + chosen->quantization->mode + "-quantized, scale " + shapeString(chosen->quantization->scaleShape) +
+                      "; read dequantized)";
   v->format = formatName(format);
   v->sourceDescription = "layer '" + chosen->name + "' of " + path;
   if (chosen->vocabularySize > 0) {

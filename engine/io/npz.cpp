@@ -76,6 +76,7 @@ Result<Vectors> readNpzVectors(const std::string& path, const ReadOptions& optio
   auto v = vectorsFromArray(table->array, path + "::" + table->name, options.allowNonFinite);
   if (!v) return v.status();
   v->format = formatName(VectorFormat::Npz);
+  v->sourceDescription = "array '" + table->name + "' of " + path;
   for (const auto& e : *entries) {
     if (&e == table) continue;
     if (e.isStrings && (e.name == "tokens" || e.name == "vocab" || e.name == "vocabulary")) {

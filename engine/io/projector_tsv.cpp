@@ -100,6 +100,7 @@ Result<Vectors> readProjectorTsv(const std::string& path, const ReadOptions& opt
   }
   Vectors v;
   v.format = formatName(VectorFormat::ProjectorTsv);
+  v.storedDtype = kTextDtype;
   v.matrix.resize(static_cast<std::int64_t>(lines.size()), dim);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto line = static_cast<std::int64_t>(i + 1);
@@ -108,16 +109,9 @@ Result<Vectors> readProjectorTsv(const std::string& path, const ReadOptions& opt
       return lineError(path, line,
                        "vector has dimension " + std::to_string(fields.size()) + ", but " + std::to_string(dim) +
                            " expected (from line 1)");
-    float* row = v.matrix.row(static_cast<std::int64_t>(i)).data();
-    for (std::int64_t c = 0; c < dim; ++c) {
-      std::string_view f = fields[static_cast<std::size_t>(c)];
-      while (!f.empty() && f.front() == ' ') f.remove_prefix(1);
-      while (!f.empty() && f.back() == ' ') f.remove_suffix(1);
-      if (!parseFloat(f, row[c]))
-        return lineError(path, line, "value " + std::to_string(c + 1) + " " + quotedText(f) + " is not a number");
-      if (!options.allowNonFinite && !std::isfinite(row[c]))
-        return lineError(path, line, "value " + std::to_string(c + 1) + " is NaN/Inf");
-    }
+    const std::string problem =
+        parseRowValues(fields, 0, dim, options.allowNonFinite, v.matrix.row(static_cast<std::int64_t>(i)).data());
+    if (!problem.empty()) return lineError(path, line, problem);
     if (options.cancel && (i & 0xFFF) == 0 && options.cancel->isCancelled()) return Status::cancelled();
     if (options.progress && (i & 0xFFFF) == 0) options.progress(static_cast<double>(i) / static_cast<double>(lines.size()));
   }
@@ -215,17 +209,11 @@ Status writeProjectorTsv(const std::string& path, const Vectors& v, const std::s
   EMBEDSCOPE_TRY(writeFileAtomically(path, [&](std::ostream& out) {
     std::string buf;
     for (std::int64_t r = 0; r < v.rows(); ++r) {
-      for (std::int64_t c = 0; c < v.dim(); ++c) {
-        if (c) buf += '\t';
-        appendFloat(buf, v.matrix(r, c));
-      }
+      appendFloatRow(buf, v.matrix.row(r).data(), v.dim(), '\t', false);
       buf += '\n';
-      if (buf.size() > (1u << 20)) {
-        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-        buf.clear();
-      }
+      flushIfLarge(out, buf);
     }
-    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    flush(out, buf);
     return Status::ok();
   }));
   if (!needMeta) return Status::ok();

@@ -152,4 +152,33 @@ std::string quotedText(std::string_view s) {
   return out + "'";
 }
 
+std::string parseRowValues(const std::vector<std::string_view>& fields, std::size_t first, std::int64_t dim,
+                           bool allowNonFinite, float* out) {
+  for (std::int64_t c = 0; c < dim; ++c) {
+    std::string_view f = fields[first + static_cast<std::size_t>(c)];
+    while (!f.empty() && f.front() == ' ') f.remove_prefix(1);
+    while (!f.empty() && f.back() == ' ') f.remove_suffix(1);
+    if (!parseFloat(f, out[c])) return "value " + std::to_string(c + 1) + " " + quotedText(f) + " is not a number";
+    if (!allowNonFinite && !std::isfinite(out[c]))
+      return "value " + std::to_string(c + 1) + " is " + std::string(f) + " (NaN/Inf is not allowed)";
+  }
+  return {};
+}
+
+void appendFloatRow(std::string& out, const float* row, std::int64_t dim, char separator, bool leadingSeparator) {
+  for (std::int64_t c = 0; c < dim; ++c) {
+    if (c || leadingSeparator) out += separator;
+    appendFloat(out, row[c]);
+  }
+}
+
+void flush(std::ostream& out, std::string& buffer) {
+  out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+  buffer.clear();
+}
+
+void flushIfLarge(std::ostream& out, std::string& buffer) {
+  if (buffer.size() > (1u << 20)) flush(out, buffer);
+}
+
 }  // namespace embedscope::io

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,23 @@ bool parseCount(std::string_view s, std::int64_t& out);
 // The shortest text that reads back as exactly `v` ("0.1", "1e-07", "nan", "inf", "-inf").
 std::string formatFloat(float v);
 void appendFloat(std::string& out, float v);
+
+// One row of a text table (word2vec/GloVe/fastText, projector TSV, CSV): fields[first ..
+// first+dim) parsed into out[0 .. dim), each trimmed of spaces. Returns "" on success, else the
+// problem naming the value by its 1-based position ("value 2 'x' is not a number", "value 3 is nan
+// (NaN/Inf is not allowed)"); the reader adds the file and line.
+std::string parseRowValues(const std::vector<std::string_view>& fields, std::size_t first, std::int64_t dim,
+                           bool allowNonFinite, float* out);
+// Appends dim shortest round-trip floats, each preceded by `separator` (leadingSeparator: word2vec's
+// "token v1 v2") or between them (CSV, TSV).
+void appendFloatRow(std::string& out, const float* row, std::int64_t dim, char separator, bool leadingSeparator);
+// The text writers build rows in a buffer and hand it over a megabyte at a time.
+void flushIfLarge(std::ostream& out, std::string& buffer);
+void flush(std::ostream& out, std::string& buffer);
+
+// What `inspect` reports as the dtype of a text table: decimal text, parsed straight to float32
+// (correctly rounded, never through double).
+inline constexpr const char* kTextDtype = "float32 (parsed from text)";
 
 // Splits on runs of ASCII spaces/tabs (word2vec's rule), dropping a trailing '\r'.
 void splitWhitespace(std::string_view line, std::vector<std::string_view>& fields);

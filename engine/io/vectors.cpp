@@ -121,6 +121,7 @@ Result<Vectors> vectorsFromArray(const NdArray& a, const std::string& where, boo
   if (a.shape.size() != 2)
     return Status::dataError(where + ": expected a 2-D array (rows, dim), found shape " + a.shapeString());
   Vectors v;
+  v.storedDtype = dtypeName(a.dtype);
   const std::vector<float> data = a.toFloat32();
   v.matrix = Eigen::Map<const Matrix>(data.data(), a.shape[0], a.shape[1]);
   if (!allowNonFinite)
@@ -139,6 +140,7 @@ Result<Vectors> readSessionVectors(const std::string& path, const ReadOptions& o
   Vectors v;
   v.matrix = std::move(*m);
   v.format = formatName(VectorFormat::Session);
+  v.storedDtype = dtypeName(s->array(key)->dtype);
   if (!options.allowNonFinite)
     if (auto at = firstNonFinite(v.matrix))
       return Status::dataError(path + ": '" + key + "' element (" + std::to_string(at->first) + ", " +
@@ -196,6 +198,7 @@ Result<Vectors> readVectors(const std::string& pathSpec, const ReadOptions& opti
             return Status::dataError(path + ": element (" + std::to_string(at->first) + ", " + std::to_string(at->second) +
                                      ") is NaN/Inf");
         v.format = formatName(fmt);
+        v.storedDtype = dtypeName(DType::Float32);
         r = std::move(v);
         break;
       }

@@ -48,6 +48,9 @@ struct Vectors {
   std::optional<std::int64_t> oovRow;      // the out-of-vocabulary row ('[UNK]'), if known
   std::vector<std::int64_t> frequencies;   // empty, or one count per row
   std::string format;                      // formatName of what it was read from
+  // The element type as the file stores it, which `matrix` (always float32) may not show:
+  // "float64", "int16", "bfloat16", "float32 (parsed from text)", "int8 (quantized, ...)".
+  std::string storedDtype;
   // Extra per-row metadata columns (projector metadata.tsv, CSV), excluding tokens/frequencies.
   std::vector<std::string> metadataColumns;
   std::vector<std::vector<std::string>> metadata;  // metadata[column][row]
@@ -88,7 +91,8 @@ void detectReservedRows(Vectors& v);
 // NaN/Inf check: the first non-finite element as "row R, column C", or nullopt.
 std::optional<std::pair<std::int64_t, std::int64_t>> firstNonFinite(const Matrix& m);
 
-// Vectors from a 2-D numeric array (any dtype, converted to float32); `where` names it in errors.
+// Vectors from a 2-D numeric array (any dtype, converted to float32; storedDtype names the array's);
+// `where` names it in errors.
 Result<Vectors> vectorsFromArray(const NdArray& array, const std::string& where, bool allowNonFinite);
 
 // Splits "model.keras::tokens" into path and layer (layer empty when there is no "::").

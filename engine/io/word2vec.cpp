@@ -57,14 +57,8 @@ Status checkToken(const std::string& path, std::int64_t line, std::string_view t
 
 Status parseValues(const std::string& path, std::int64_t line, const std::vector<std::string_view>& fields,
                    std::size_t first, float* out, std::int64_t dim, bool allowNonFinite) {
-  for (std::int64_t c = 0; c < dim; ++c) {
-    const std::string_view f = fields[first + static_cast<std::size_t>(c)];
-    if (!parseFloat(f, out[c]))
-      return lineError(path, line, "value " + std::to_string(c + 1) + " " + quotedText(f) + " is not a number");
-    if (!allowNonFinite && !std::isfinite(out[c]))
-      return lineError(path, line, "value " + std::to_string(c + 1) + " is " + std::string(f) + " (NaN/Inf is not allowed)");
-  }
-  return Status::ok();
+  const std::string problem = parseRowValues(fields, first, dim, allowNonFinite, out);
+  return problem.empty() ? Status::ok() : lineError(path, line, problem);
 }
 
 struct Progress {
@@ -118,6 +112,7 @@ Result<Vectors> readWord2VecText(const std::string& path, TextFlavor flavor, con
   v.format = formatName(flavor == TextFlavor::Glove      ? VectorFormat::GloveText
                         : flavor == TextFlavor::FastText ? VectorFormat::FastTextVec
                                                          : VectorFormat::Word2VecText);
+  v.storedDtype = kTextDtype;
   if (flavor != TextFlavor::Glove) {
     if (!cur.next(line)) return lineError(path, 1, "empty file: expected a header 'COUNT DIM'");
     // Each row needs at least a 1-byte token and "space digit" per value.
@@ -207,6 +202,7 @@ Result<Vectors> readWord2VecBinary(const std::string& path, const ReadOptions& o
   Progress progress{options, f.size()};
   Vectors v;
   v.format = formatName(VectorFormat::Word2VecBinary);
+  v.storedDtype = dtypeName(DType::Float32);  // little-endian float32, as word2vec's C code writes
   v.matrix.resize(count, dim);
   v.tokens.reserve(static_cast<std::size_t>(count));
   std::uint64_t pos = cur.pos();
@@ -275,7 +271,10 @@ Result<std::string> tokenForWriting(const Vectors& v, std::int64_t row, bool all
   return t;
 }
 
-Status writeWord2VecText(const std::string& path, const Vectors& v, TextFlavor flavor) {
+namespace {
+// Every row's token as the word2vec family writes it (row numbers when there are none), checked
+// before anything is written.
+Result<std::vector<std::string>> tokensForWriting(const std::string& path, const Vectors& v) {
   if (!v.tokens.empty() && static_cast<std::int64_t>(v.tokens.size()) != v.rows())
     return Status::invalidArgument("writing " + path + ": " + std::to_string(v.tokens.size()) + " tokens for " +
                                    std::to_string(v.rows()) + " rows");
@@ -285,36 +284,33 @@ Status writeWord2VecText(const std::string& path, const Vectors& v, TextFlavor f
     if (!t) return t.status().withContext("writing " + path);
     tokens[static_cast<std::size_t>(r)] = std::move(*t);
   }
+  return tokens;
+}
+}  // namespace
+
+Status writeWord2VecText(const std::string& path, const Vectors& v, TextFlavor flavor) {
+  auto toks = tokensForWriting(path, v);
+  if (!toks) return toks.status();
+  const std::vector<std::string>& tokens = *toks;
   return writeFileAtomically(path, [&](std::ostream& out) {
     std::string buf;
     if (flavor != TextFlavor::Glove) buf = std::to_string(v.rows()) + " " + std::to_string(v.dim()) + "\n";
     for (std::int64_t r = 0; r < v.rows(); ++r) {
       buf += tokens[static_cast<std::size_t>(r)];
-      for (std::int64_t c = 0; c < v.dim(); ++c) {
-        buf += ' ';
-        appendFloat(buf, v.matrix(r, c));
-      }
+      appendFloatRow(buf, v.matrix.row(r).data(), v.dim(), ' ', true);
       if (flavor == TextFlavor::FastText) buf += ' ';
       buf += '\n';
-      if (buf.size() > (1u << 20)) {
-        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-        buf.clear();
-      }
+      flushIfLarge(out, buf);
     }
-    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    flush(out, buf);
     return Status::ok();
   });
 }
 
 Status writeWord2VecBinary(const std::string& path, const Vectors& v) {
-  if (!v.tokens.empty() && static_cast<std::int64_t>(v.tokens.size()) != v.rows())
-    return Status::invalidArgument("writing " + path + ": token count does not match the rows");
-  std::vector<std::string> tokens(static_cast<std::size_t>(v.rows()));
-  for (std::int64_t r = 0; r < v.rows(); ++r) {
-    auto t = tokenForWriting(v, r, false);
-    if (!t) return t.status().withContext("writing " + path);
-    tokens[static_cast<std::size_t>(r)] = std::move(*t);
-  }
+  auto toks = tokensForWriting(path, v);
+  if (!toks) return toks.status();
+  const std::vector<std::string>& tokens = *toks;
   return writeFileAtomically(path, [&](std::ostream& out) {
     const std::string header = std::to_string(v.rows()) + " " + std::to_string(v.dim()) + "\n";
     out.write(header.data(), static_cast<std::streamsize>(header.size()));

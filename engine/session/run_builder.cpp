@@ -3,6 +3,7 @@
 #include "engine/compute/backend_registry.h"
 #include "engine/data/classify_dataset.h"
 #include "engine/data/labeled_tsv.h"
+#include "engine/data/planted_clusters_preset.h"
 #include "engine/data/presets.h"
 #include "engine/io/npy.h"
 #include "engine/layer/embedding_ops.h"
@@ -25,6 +26,18 @@ std::optional<PresetDefaults> presetDefaults(const std::string& task, const std:
     d.batchSize = 32;
     d.optimizer = "sgd";
     d.learningRate = 100.0;
+    return d;
+  }
+  if ((task == "classify" || task == "regression") && preset == "planted-clusters") {
+    // The explorer's demo: 2,000 tokens in 6 classes, Adam at 0.01 separates them in a few hundred steps.
+    d.inputDim = 2000;
+    d.outputDim = 16;
+    d.epochs = 15;
+    d.batchSize = 32;
+    d.optimizer = "adam";
+    d.learningRate = 0.01;
+    d.validationSplit = 0.2;
+    d.maskZero = task == "classify";
     return d;
   }
   if (task == "classify" && preset == "sentiment") {
@@ -63,6 +76,17 @@ Result<data::IdMatrix> loadIds(const std::string& path) {
   return m;
 }
 
+// The planted-clusters generator sized by the spec: the table's rows (default 2,000), the classes
+// and the sequence length.
+data::PlantedClustersOptions plantedOptions(const RunSpec& spec) {
+  data::PlantedClustersOptions o;
+  if (spec.layer.inputDim > 0) o.inputDim = spec.layer.inputDim;
+  if (spec.numClasses > 0) o.classes = spec.numClasses;
+  if (spec.maxLength > 0) o.length = spec.maxLength;
+  o.seed = spec.seed;
+  return o;
+}
+
 }  // namespace
 
 Result<Run> buildRun(RunSpec spec) {
@@ -93,7 +117,13 @@ Result<Run> buildRun(RunSpec spec) {
   if (spec.task == "regression") {
     data::IdMatrix ids;
     Matrix targets;
-    if (!spec.preset.empty()) {
+    if (spec.preset == "planted-clusters") {
+      auto d = data::plantedRegressionPreset(plantedOptions(spec), spec.layer.outputDim ? spec.layer.outputDim : 16);
+      ids = std::move(d.ids);
+      targets = std::move(d.targets);
+      if (spec.layer.inputDim == 0) spec.layer.inputDim = d.inputDim;
+      if (spec.layer.outputDim == 0) spec.layer.outputDim = d.outputDim;
+    } else if (!spec.preset.empty()) {
       data::KerasExamplePresetOptions o;
       o.seed = spec.seed;
       if (spec.layer.inputDim) o.inputDim = spec.layer.inputDim;
@@ -134,6 +164,21 @@ Result<Run> buildRun(RunSpec spec) {
     if (!t) return t.status();
     run.examples = (*t)->ids().rows;
     run.task = std::move(t).value();
+  } else if (spec.task == "classify" && spec.preset == "planted-clusters") {
+    // Generated ids in the vocabulary's own order (token t is of class (t - 2) % classes), so the
+    // table's rows keep the planted layout that the explorer colours.
+    auto d = data::plantedClustersPreset(plantedOptions(spec));
+    EMBEDSCOPE_TRY(checkDims(spec.layer, d.vocabulary.size(), "--preset planted-clusters"));
+    EMBEDSCOPE_TRY(validateLayerConfig(spec.layer, &run.warnings));
+    idShape = {d.ids.rows, d.ids.length};
+    EMBEDSCOPE_TRY(validateIds(d.ids.ids, idShape, spec.layer.inputDim));
+    tasks::ClassifyOptions co{spec.batchSize, spec.shuffle, spec.validationSplit, spec.seed};
+    const auto classes = static_cast<std::int64_t>(d.classNames.size());
+    run.examples = d.ids.rows;
+    auto t = tasks::ClassifyTask::create(std::move(d.ids), std::move(d.labels), classes, co);
+    if (!t) return t.status();
+    run.task = std::move(t).value();
+    run.vocabulary = std::move(d.vocabulary);
   } else if (spec.task == "classify") {
     data::LabeledCorpus corpus;
     std::string source = spec.dataPath;

@@ -20,10 +20,11 @@ namespace embedscope::session {
 
 struct RunSpec {
   std::string task;              // "regression" | "classify" (skip-gram registers its own builder)
-  std::string preset;            // "keras-example", "sentiment", or empty for files
+  std::string preset;            // "keras-example", "sentiment", "planted-clusters", or empty for files
   std::string idsPath, targetsPath;  // regression files (.npy)
   std::string dataPath;              // classify TSV
-  std::int64_t maxLength = 0;        // classify: 0 = the longest example
+  std::int64_t maxLength = 0;        // classify: 0 = the longest example (planted-clusters: 12)
+  std::int64_t numClasses = 0;       // planted-clusters: its classes (0 = 6)
   // The layer. inputDim / outputDim 0 = from the data, the preset or --init.
   LayerConfig layer;
   OptimizerConfig optimizer = OptimizerConfig::defaults("adam");

@@ -72,9 +72,26 @@ void Trainer::step() {
   m_wake.notify_all();
 }
 
-bool Trainer::waitWhilePaused(const CancelToken& cancel, const TrainerCallbacks& callbacks, TrainingProgress& progress) {
+void Trainer::requestCheckpoint() {
+  m_checkpointRequested.store(true);
+  m_wake.notify_all();
+}
+
+Status Trainer::serveCheckpointRequest(const TrainerCallbacks& callbacks) {
+  if (!m_checkpointRequested.exchange(false) || !callbacks.onCheckpoint) return Status::ok();
+  auto st = state();  // between steps: (epoch, stepInEpoch) is the next step to run
+  if (!st) return st.status();
+  return callbacks.onCheckpoint(*st);
+}
+
+bool Trainer::waitWhilePaused(const CancelToken& cancel, const TrainerCallbacks& callbacks, TrainingProgress& progress,
+                              Status& error) {
   bool told = false;
   while (m_paused.load() && !cancel.isCancelled()) {
+    if (Status s = serveCheckpointRequest(callbacks); !s) {
+      error = s;
+      return false;
+    }
     int allowed = m_stepsAllowed.load();
     if (allowed > 0 && m_stepsAllowed.compare_exchange_strong(allowed, allowed - 1)) return true;
     if (!told && callbacks.onProgress) {
@@ -118,8 +135,15 @@ FitResult Trainer::fit(const TrainerCallbacks& callbacks, const CancelToken& can
       progress.step = m_stepInEpoch;
       progress.globalStep = m_globalStep;
       if (cancel.isCancelled()) return finish(Status::cancelled("training cancelled"));
-      if (m_paused.load() && !waitWhilePaused(cancel, callbacks, progress))
-        return finish(Status::cancelled("training cancelled"));
+      if (Status s = serveCheckpointRequest(callbacks); !s) return finish(s);
+      Status waitError;
+      if (m_paused.load() && examples > 0) {
+        // The "paused" report carries the epoch's running figures so far, not the last throttled ones.
+        progress.loss = lossSum / static_cast<double>(examples);
+        progress.metric = m_task.metricFromSums(metricSum, examples);
+      }
+      if (m_paused.load() && !waitWhilePaused(cancel, callbacks, progress, waitError))
+        return finish(waitError ? Status::cancelled("training cancelled") : waitError);
       const bool snapshotStep = m_options.snapshotEvery > 0 && (m_globalStep + 1) % m_options.snapshotEvery == 0;
       auto r = m_task.step(m_backend, m_stepInEpoch, snapshotStep ? &stats : nullptr);
       if (!r) return finish(r.status().withContext("epoch " + std::to_string(m_epoch + 1) + ", step " +

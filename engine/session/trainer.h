@@ -121,9 +121,15 @@ class Trainer {
   void resume();
   void step();
   bool isPaused() const { return m_paused.load(); }
+  // Thread-safe: fit() hands the state to onCheckpoint at the next step boundary, or at once while
+  // paused (a time-based autosave asks this way). Several requests before then are served once.
+  void requestCheckpoint();
 
  private:
-  bool waitWhilePaused(const CancelToken& cancel, const TrainerCallbacks& callbacks, TrainingProgress& progress);
+  bool waitWhilePaused(const CancelToken& cancel, const TrainerCallbacks& callbacks, TrainingProgress& progress,
+                       Status& error);
+  // Serves a pending requestCheckpoint() with the state between two steps.
+  Status serveCheckpointRequest(const TrainerCallbacks& callbacks);
 
   compute::Backend& m_backend;
   tasks::Task& m_task;
@@ -134,6 +140,7 @@ class Trainer {
 
   std::atomic<bool> m_paused{false};
   std::atomic<int> m_stepsAllowed{0};
+  std::atomic<bool> m_checkpointRequested{false};
   std::mutex m_mutex;
   std::condition_variable m_wake;
 };

@@ -2,8 +2,11 @@
 // mutated (bit flips, interesting bytes, inserted/deleted/duplicated runs, truncation, huge numbers
 // spliced into headers) with a seeded generator and fed to the reader. A reader must return a
 // Status or a consistent value — never crash, hang or trip ASan/UBSan (scripts/test.sh runs this
-// label under both). Each family runs for EMBEDSCOPE_FUZZ_SECONDS (default 5; CI may set 60).
-// Inputs that once broke a reader live in tests/data/io/corpus/<family>/ and are replayed first.
+// label under both). Each family runs for EMBEDSCOPE_FUZZ_SECONDS (default 5; scripts/test.sh
+// gives each a minute in CI, under the sanitizers). Each family is a CTest test of its own
+// (`fuzz_test_fuzz_readers:npy`, run as `fuzz_test_fuzz_readers fuzz:npy`), so `ctest -j2` fuzzes two
+// at once. Inputs that once broke a reader live in tests/data/io/corpus/<family>/ and are replayed
+// first, before any mutation.
 #include <QtTest>
 #include <chrono>
 #include <cstdio>
@@ -15,10 +18,14 @@
 #include "engine/io/keras_reader.h"
 #include "engine/io/npy.h"
 #include "engine/io/session_file.h"
+#include "engine/io/session_marks.h"
 #include "engine/io/vector_stats.h"
 #include "engine/io/vectors.h"
 #include "engine/io/zip_archive.h"
 #include "support/test_support.h"
+
+// tests/CMakeLists.txt reads this line and registers one CTest test per family.
+#define EMBEDSCOPE_FUZZ_FAMILIES "npy npz word2vec-text word2vec-binary fasttext glove projector-tsv projector-metadata csv session json keras-weights-h5 keras-archive legacy-h5"
 
 using namespace embedscope;
 
@@ -40,6 +47,10 @@ double budgetSeconds() {
   const double s = qEnvironmentVariable("EMBEDSCOPE_FUZZ_SECONDS").toDouble(&ok);
   return ok && s > 0 ? s : 5.0;
 }
+
+// Set by CTest: the test's timeout. A budget that would not leave room for setup, the corpus and
+// sanitizer slowdown is refused up front, rather than ending as an unexplained CTest timeout.
+constexpr double kSetupAllowanceSeconds = 60;
 
 Bytes mutate(const Bytes& in, Rng& rng, const std::vector<Bytes>& dictionary) {
   Bytes b = in;
@@ -108,10 +119,19 @@ Bytes mutate(const Bytes& in, Rng& rng, const std::vector<Bytes>& dictionary) {
   return b;
 }
 
+// Set when a read made the isolated libhdf5 child die of a signal (isolation held: the reader
+// returned an error). runFamily keeps such inputs, candidates for the regression corpus.
+bool g_childCrashed = false;
+
+void noteChildCrash(const Status& s) {
+  if (!s.isOk() && s.message().find("parser crashed") != std::string::npos) g_childCrashed = true;
+}
+
 // Whatever a reader returns must be self-consistent.
 void checkVectors(const Result<io::Vectors>& v) {
   if (!v.isOk()) {
     QVERIFY(!v.status().message().empty());
+    noteChildCrash(v.status());
     return;
   }
   QVERIFY(v->tokens.empty() || static_cast<std::int64_t>(v->tokens.size()) == v->rows());
@@ -152,6 +172,7 @@ class TestFuzzReaders : public QObject {
   QTemporaryDir m_seedDir;
   std::string m_workDir;
   std::vector<Family> m_families;
+  bool m_keepWorkDir = false;  // inputs that crashed the isolated child are kept for the corpus
   std::vector<Bytes> m_dict{"1000000000000", "-1", "nan", "inf", "-inf", "1e39", "\xff\xfe", "\x93NUMPY", "PK\x03\x04",
                             "\x89HDF\r\n\x1a\n", "'shape': (", "'descr': '>f8'", "True", "EMBEDSCOPE-SESSION\n",
                             "{\"a\":[", "\"\\ud800\"", "\t", "\"", "\r\n", std::string(300, '['), "0x", "\xc0\x80"};
@@ -217,12 +238,40 @@ class TestFuzzReaders : public QObject {
       const std::int64_t ids[3] = {1, 2, 3};
       s.setArray("task/ids", NdArray::fromInt64({3}, ids));
       const auto bytes = io::encodeSessionFile(s);
-      m_families.push_back({"session", "f.embscope", {Bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size())},
+      // A second seed with selections and bookmarks, so their JSON is mutated too.
+      io::SessionFile marked = s;
+      QVERIFY(io::writeSelections(marked, {{io::kCurrentSelection, {0, 2, 5}}, {"nouns", {1}}}).isOk());
+      io::SessionBookmark b;
+      b.name = "start";
+      b.projection = "pca";
+      b.view = {1.5, 0.25, -0.5, 0.1, 0.2, true};
+      b.selection = {3, 4};
+      b.timelineIndex = 0;
+      QVERIFY(io::writeBookmarks(marked, {b}).isOk());
+      const auto markedBytes = io::encodeSessionFile(marked);
+      m_families.push_back({"session", "f.embscope",
+                            {Bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                             Bytes(reinterpret_cast<const char*>(markedBytes.data()), markedBytes.size())},
                             [](const std::string& p) {
                               auto r = io::readSessionFile(p);
-                              if (r.isOk())
-                                for (const auto& [k, a] : r->arrays)
-                                  QCOMPARE(a.bytes.size(), static_cast<std::size_t>(a.elementCount()) * dtypeSize(a.dtype));
+                              if (!r.isOk()) return;
+                              for (const auto& [k, a] : r->arrays)
+                                QCOMPARE(a.bytes.size(), static_cast<std::size_t>(a.elementCount()) * dtypeSize(a.dtype));
+                              // Marks read back must be what a write of them gives again.
+                              auto sel = io::readSelections(*r, 6);
+                              if (sel.isOk()) {
+                                io::SessionFile again;
+                                QVERIFY(io::writeSelections(again, *sel).isOk());
+                                QVERIFY(io::readSelections(again, 6).isOk());
+                              } else {
+                                QVERIFY(!sel.status().message().empty());
+                              }
+                              auto bm = io::readBookmarks(*r, 6);
+                              if (bm.isOk()) {
+                                io::SessionFile again;
+                                QVERIFY(io::writeBookmarks(again, *bm).isOk());
+                                QVERIFY(io::readBookmarks(again, 6).isOk());
+                              }
                             }});
     }
     m_families.push_back({"json", "f.json",
@@ -255,6 +304,7 @@ class TestFuzzReaders : public QObject {
       auto keras = [](io::VectorFormat f) {
         return [f](const std::string& p) {
           auto info = io::inspectKerasFile(p, f);
+          if (!info.isOk()) noteChildCrash(info.status());
           io::ReadOptions o;
           o.format = f;
           checkVectors(io::readVectors(p, o));
@@ -262,8 +312,33 @@ class TestFuzzReaders : public QObject {
             for (const auto& e : info->embeddings) QCOMPARE(e.shape.size(), std::size_t(2));
         };
       };
-      m_families.push_back({"keras-weights-h5", "f.weights.h5", {h5}, keras(io::VectorFormat::KerasWeightsH5)});
-      m_families.push_back({"keras-archive", "f.keras", {readAll(d + "/a.keras")}, keras(io::VectorFormat::Keras)});
+      // Quantized tables in Keras 3's layout (int8 with a per-row scale; grouped int4 with zero
+      // points and g_idx), from h5py when Debian's python is there.
+      std::vector<Bytes> h5Seeds{h5}, kerasSeeds{readAll(d + "/a.keras")};
+      const QString q8 = m_seedDir.filePath("q8.weights.h5"), q4 = m_seedDir.filePath("q4.weights.h5"),
+                    qk = m_seedDir.filePath("q4.keras");
+      auto q = testing::runPython(
+          "import h5py, sys, json, zipfile, numpy as np\n"
+          "with h5py.File(sys.argv[1], 'w') as f:\n"
+          "    g = f.create_group('layers/embedding/vars'); g.attrs['name'] = 'tokens'\n"
+          "    g['0'] = np.arange(-12, 12, dtype=np.int8).reshape(6, 4); g['1'] = np.full((6,), 100.0, np.float32)\n"
+          "with h5py.File(sys.argv[2], 'w') as f:\n"
+          "    g = f.create_group('layers/embedding/vars'); g.attrs['name'] = 'tokens'\n"
+          "    g['0'] = np.arange(18, dtype=np.int8).reshape(6, 3); g['1'] = np.full((6, 2), 0.01, np.float32)\n"
+          "    g['2'] = np.zeros((6, 2), np.int8); g['3'] = (np.arange(5) // 3).astype(np.float32)\n"
+          "cfg = {'class_name': 'Sequential', 'config': {'name': 's', 'layers': [{'class_name': 'Embedding', 'config':"
+          " {'name': 'tokens', 'input_dim': 6, 'output_dim': 5, 'dtype': 'int4/3_from_float32'}}]}}\n"
+          "with zipfile.ZipFile(sys.argv[3], 'w') as z:\n"
+          "    z.writestr('metadata.json', '{\"keras_version\": \"3.15.1\"}'); z.writestr('config.json', json.dumps(cfg))\n"
+          "    z.writestr('model.weights.h5', open(sys.argv[2], 'rb').read())\n",
+          {q8, q4, qk});
+      if (q.exitCode == 0) {
+        h5Seeds.push_back(readAll(q8.toStdString()));
+        h5Seeds.push_back(readAll(q4.toStdString()));
+        kerasSeeds.push_back(readAll(qk.toStdString()));
+      }
+      m_families.push_back({"keras-weights-h5", "f.weights.h5", h5Seeds, keras(io::VectorFormat::KerasWeightsH5)});
+      m_families.push_back({"keras-archive", "f.keras", kerasSeeds, keras(io::VectorFormat::Keras)});
       // Legacy layout from h5py when Debian's python is there; the reader code path is ours.
       const QString legacy = m_seedDir.filePath("legacy.h5");
       auto r = testing::runPython(
@@ -304,10 +379,20 @@ class TestFuzzReaders : public QObject {
     const std::uint64_t seed = 0xE5C0DE + std::hash<std::string>{}(fam.name);
     Rng rng(seed);
     std::uint64_t iterations = 0;
+    int childCrashes = 0;
     while (std::chrono::steady_clock::now() - start < budget) {
       const Bytes input = mutate(fam.seeds[rng.below(fam.seeds.size())], rng, m_dict);
       writeAll(path, input);  // left in place: after a crash it is the input that did it
+      g_childCrashed = false;
       fam.read(path);
+      if (g_childCrashed && ++childCrashes <= 5) {
+        // Contained, so not a failure; but worth keeping as a regression input.
+        const std::string kept = dir + "/child-crash-" + std::to_string(iterations);
+        writeAll(kept, input);
+        m_keepWorkDir = true;
+        qInfo("family %s: the isolated parser crashed on iteration %llu and the reader returned an error; input kept at %s",
+              fam.name.c_str(), static_cast<unsigned long long>(iterations), kept.c_str());
+      }
       if (QTest::currentTestFailed()) {
         writeAll(dir + "/failing-input", input);
         qWarning("family %s: iteration %llu (seed %llu) failed; input kept at %s/failing-input", fam.name.c_str(),
@@ -316,8 +401,8 @@ class TestFuzzReaders : public QObject {
       }
       ++iterations;
     }
-    qInfo("family %-20s %8llu inputs in %.0f s (%d corpus files)", fam.name.c_str(), static_cast<unsigned long long>(iterations),
-          budget.count(), replayed);
+    qInfo("family %-20s %8llu inputs in %.0f s (%d corpus files, %d contained child crashes)", fam.name.c_str(),
+          static_cast<unsigned long long>(iterations), budget.count(), replayed, childCrashes);
     QVERIFY(iterations > 0);
   }
 
@@ -332,24 +417,36 @@ class TestFuzzReaders : public QObject {
     std::filesystem::create_directories(m_workDir);
     qInfo("fuzz work dir: %s (the last input of each family stays there)", m_workDir.c_str());
     addFamilies();
+    // The CTest registration (EMBEDSCOPE_FUZZ_FAMILIES) and the harness must name the same families.
+    const QStringList listed = QString(EMBEDSCOPE_FUZZ_FAMILIES).split(' ', Qt::SkipEmptyParts);
+    QStringList built;
+    for (const auto& f : m_families) built << QString::fromStdString(f.name);
+    QCOMPARE(listed, built);
   }
   void cleanupTestCase() {
-    if (!QTest::currentTestFailed()) {
+    if (!QTest::currentTestFailed() && !m_keepWorkDir) {
       std::error_code ec;
       std::filesystem::remove_all(m_workDir, ec);
     }
   }
 
   void fuzz_data() {
-    QTest::addColumn<int>("index");
-    const char* names[] = {"npy", "npz", "word2vec-text", "word2vec-binary", "fasttext", "glove", "projector-tsv",
-                           "projector-metadata", "csv", "session", "json", "keras-weights-h5", "keras-archive", "legacy-h5"};
-    for (int i = 0; i < int(sizeof names / sizeof names[0]); ++i) QTest::newRow(names[i]) << i;
+    QTest::addColumn<QString>("family");
+    for (const QString& f : QString(EMBEDSCOPE_FUZZ_FAMILIES).split(' ', Qt::SkipEmptyParts))
+      QTest::newRow(qPrintable(f)) << f;
   }
   void fuzz() {
-    QFETCH(int, index);
-    QVERIFY(index < int(m_families.size()));
-    runFamily(m_families[static_cast<std::size_t>(index)]);
+    QFETCH(QString, family);
+    bool ok = false;
+    const double ctestTimeout = qEnvironmentVariable("EMBEDSCOPE_FUZZ_CTEST_TIMEOUT").toDouble(&ok);
+    if (ok && budgetSeconds() + kSetupAllowanceSeconds > ctestTimeout)
+      QFAIL(qPrintable(QString("EMBEDSCOPE_FUZZ_SECONDS=%1 does not fit the CTest timeout of %2 s (reconfigure with "
+                               "-DEMBEDSCOPE_FUZZ_TIMEOUT=..., or run the executable directly)")
+                           .arg(budgetSeconds())
+                           .arg(ctestTimeout)));
+    for (const auto& f : m_families)
+      if (QString::fromStdString(f.name) == family) return runFamily(f);
+    QFAIL(qPrintable("no family " + family));
   }
 };
 

@@ -150,6 +150,64 @@ class TestExplorer : public QObject {
     QCOMPARE(e->canvas()->pointCount(), 2000 - 2);
   }
 
+  // Dropping a file onto the window opens it. The events go straight to the window (no real
+  // drag, which offscreen platforms cannot run reliably): what the window does with them is tested.
+  void droppingAFileOpensIt() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("dropped.txt");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("4 3\nalpha 0.1 0.2 0.3\nbeta 0.4 0.5 0.6\ngamma -0.1 0.0 0.9\ndelta 1 2 3\n");
+    f.close();
+    MainWindow w;
+    w.show();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    const QPoint at(w.width() / 2, w.height() / 2);
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &drop);
+    EmbeddingExplorer* e = w.explorer();
+    QVERIFY(e->corpus());
+    QCOMPARE(e->corpus()->tokens, QStringList({"alpha", "beta", "gamma", "delta"}));
+    QTRY_VERIFY_WITH_TIMEOUT(e->projectionsShown() > 0, 15000);
+    QCOMPARE(e->canvas()->pointCount(), 4);
+    QVERIFY(w.windowTitle().endsWith("dropped.txt"));
+    QVERIFY(w.recentFiles().value(0).endsWith("dropped.txt"));
+
+    // Text without URLs is not a file: the drag is refused and nothing changes.
+    QMimeData text;
+    text.setText("alpha");
+    QDragEnterEvent refused(at, Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+    refused.setAccepted(false);
+    QApplication::sendEvent(&w, &refused);
+    QVERIFY(!refused.isAccepted());
+  }
+
+  // The window fits a 1366 x 768 laptop screen: no minimum width past it, and the training
+  // controls at the right edge stay inside the window.
+  void fitsA1366x768Screen() {
+    MainWindow w;
+    w.show();
+    w.resize(1366, 740);
+    QVERIFY2(w.minimumSizeHint().width() <= 1366, qPrintable(QString::number(w.minimumSizeHint().width())));
+    QVERIFY2(w.minimumSizeHint().height() <= 740, qPrintable(QString::number(w.minimumSizeHint().height())));
+    QTRY_COMPARE(w.width(), 1366);
+    for (const char* name : {"playButton", "resetButton", "step100Button"}) {
+      auto* b = w.findChild<QWidget*>(name);
+      QVERIFY(b && b->isVisible());
+      const QRect r(b->mapTo(&w, QPoint(0, 0)), b->size());
+      QVERIFY2(w.rect().contains(r), qPrintable(QString("%1 at %2,%3 %4x%5").arg(name).arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height())));
+    }
+    for (const char* name : {"layerDock", "trainingDock"})  // the task dock is tabbed behind the layer dock
+      if (auto* d = w.findChild<QDockWidget*>(name)) {
+        const QRect r(d->mapTo(&w, QPoint(0, 0)), d->size());
+        QVERIFY2(w.rect().contains(r), qPrintable(QString("%1 at %2,%3 %4x%5 in %6x%7").arg(d->objectName()).arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height()).arg(w.width()).arg(w.height())));
+      }
+  }
+
   void noTwoVisibleLabelsOverlap() {
     auto w = trainedDemo();
     QVERIFY(w);

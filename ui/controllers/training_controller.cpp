@@ -1,5 +1,6 @@
 #include "ui/controllers/training_controller.h"
 
+#include <QFile>
 #include <exception>
 
 namespace embedscope::ui {
@@ -12,15 +13,42 @@ void registerTypes() {
     qRegisterMetaType<CorpusPtr>();
     qRegisterMetaType<JobPtr>();
     qRegisterMetaType<CancelToken>();
+    qRegisterMetaType<CheckpointTargetsPtr>();
     return true;
   }();
   (void)done;
 }
 }  // namespace
 
+// ---- checkpoint targets (any thread) --------------------------------------------------------------
+
+void CheckpointTargets::setAutosavePath(const QString& path) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_autosave = path;
+}
+
+QString CheckpointTargets::autosavePath() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return m_autosave;
+}
+
+void CheckpointTargets::addOneShot(const QString& path) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  if (!m_oneShot.contains(path)) m_oneShot << path;
+}
+
+QStringList CheckpointTargets::take() {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  QStringList out = m_oneShot;
+  m_oneShot.clear();
+  if (!m_autosave.isEmpty()) out << m_autosave;
+  return out;
+}
+
 // ---- worker (training thread) ---------------------------------------------------------------
 
-void TrainingWorker::run(const JobPtr& job, const CancelToken& cancel, int generation) {
+void TrainingWorker::run(const JobPtr& job, const CancelToken& cancel, int generation,
+                         const CheckpointTargetsPtr& targets) {
   // Every exception stops here: nothing crosses the thread boundary.
   try {
     if (cancel.isCancelled()) return;
@@ -31,8 +59,15 @@ void TrainingWorker::run(const JobPtr& job, const CancelToken& cancel, int gener
     }
     emit created(job->corpus(), job->engineDescription(), generation);
     emit snapshot(job->initialSnapshot(), generation);
+    // Checkpoints are encoded and written here, off the GUI thread, atomically.
+    auto writeCheckpoint = [&](const io::SessionFile& file, long long step) {
+      for (const QString& path : targets->take()) {
+        const Status s = io::writeSessionFile(QFile::encodeName(path).toStdString(), file);
+        emit checkpointWritten(step, path, s ? QString() : QString::fromStdString(s.message()), generation);
+      }
+    };
     const QString fitErr = job->fit([&](const TrainingProgress& p) { emit progress(p, generation); },
-                                    [&](SnapshotPtr s) { emit snapshot(s, generation); }, cancel);
+                                    [&](SnapshotPtr s) { emit snapshot(s, generation); }, writeCheckpoint, cancel);
     if (!fitErr.isEmpty()) emit failed(fitErr, generation);
     else emit finished(generation);
   } catch (const std::exception& e) {
@@ -67,6 +102,12 @@ TrainingController::TrainingController(QObject* parent) : QObject(parent) {
   connect(m_worker, &TrainingWorker::finished, this, [this](int gen) {
     if (gen == m_generation) setState(State::Finished);
   });
+  connect(m_worker, &TrainingWorker::checkpointWritten, this,
+          [this](long long step, const QString& path, const QString& error, int gen) {
+            if (gen == m_generation) emit checkpointWritten(step, path, error);
+          });
+  m_autosaveTimer.setObjectName("autosaveTimer");
+  connect(&m_autosaveTimer, &QTimer::timeout, this, &TrainingController::autosaveNow);
   connect(m_worker, &TrainingWorker::failed, this, [this](const QString& msg, int gen) {
     if (gen != m_generation) return;
     m_job.reset();
@@ -96,14 +137,55 @@ void TrainingController::setState(State s) {
 
 bool TrainingController::ensureRun() {
   if (m_job) return true;
-  std::unique_ptr<TrainingJob> job = makeTrainingJob(m_layer, m_task);
-  if (!job) job = makeBuiltinTrainingJob(m_layer, m_task);
-  m_job = JobPtr(std::move(job));
-  m_cancel = CancelToken();
+  m_job = JobPtr(makeTrainingJob(m_layer, m_task));
+  m_job->setSessionTexts(m_sessionTexts);
   m_step = 0;
+  m_lastCheckpointStep = -1;
+  if (m_resume) {
+    m_job->setResumeFrom(m_resume);
+    m_step = QString::fromStdString(m_resume->textOr(io::session_keys::kStep, "0")).toLongLong();
+    m_lastCheckpointStep = m_step;  // that state is saved already
+    m_resume.reset();
+  }
+  m_cancel = CancelToken();
   QMetaObject::invokeMethod(m_worker, "run", Qt::QueuedConnection, Q_ARG(embedscope::ui::JobPtr, m_job),
-                            Q_ARG(embedscope::CancelToken, m_cancel), Q_ARG(int, m_generation));
+                            Q_ARG(embedscope::CancelToken, m_cancel), Q_ARG(int, m_generation),
+                            Q_ARG(embedscope::ui::CheckpointTargetsPtr, m_targets));
   return true;
+}
+
+void TrainingController::setAutosave(const QString& path, int intervalMs) {
+  m_targets->setAutosavePath(intervalMs > 0 ? path : QString());
+  m_autosaveTimer.stop();
+  if (!path.isEmpty() && intervalMs > 0) m_autosaveTimer.start(intervalMs);
+}
+
+void TrainingController::setSessionTexts(const std::map<std::string, std::string>& texts) {
+  m_sessionTexts = texts;
+  if (m_job) m_job->setSessionTexts(texts);
+}
+
+void TrainingController::autosaveNow() {
+  if (!m_job || m_targets->autosavePath().isEmpty()) return;
+  if (m_state == State::Idle || m_step == m_lastCheckpointStep) return;  // nothing new to keep
+  m_lastCheckpointStep = m_step;
+  emit aboutToCheckpoint();
+  m_job->requestCheckpoint();
+}
+
+bool TrainingController::saveCheckpointTo(const QString& path) {
+  if (!m_job) return false;
+  m_targets->addOneShot(path);
+  emit aboutToCheckpoint();
+  m_job->requestCheckpoint();
+  return true;
+}
+
+void TrainingController::resumeFrom(std::shared_ptr<const io::SessionFile> session) {
+  reset();
+  m_resume = std::move(session);
+  ensureRun();
+  setState(State::Paused);
 }
 
 void TrainingController::play() {

@@ -89,7 +89,7 @@ MaskView::MaskView(QWidget* parent) : QWidget(parent) {
   m_rules->setWordWrap(true);
   m_rules->setTextFormat(Qt::RichText);
   m_rules->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-  m_rules->setMinimumWidth(300);
+  m_rules->setMinimumWidth(200);
 
   auto* left = new QWidget(this);
   auto* ll = new QVBoxLayout(left);

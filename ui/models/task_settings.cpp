@@ -51,33 +51,39 @@ QString dataBlock(const LayerSettings& layer, const TaskSettings& task) {
       s += "y = rng.integers(0, NUM_CLASSES, size=len(x))  # replace with your labels\n";
     } else {
       s += QString("# One sample per line; a TSV line is `label<TAB>text`.\nlines = open(%1, encoding=\"utf-8\").read().splitlines()\n").arg(p);
-      s += "pairs = [l.split(\"\\t\", 1) if \"\\t\" in l else (\"0\", l) for l in lines if l.strip()]\n";
-      s += "labels, texts = zip(*pairs)\n";
-      s += "vectorize = layers.TextVectorization(max_tokens=INPUT_DIM, output_sequence_length=SEQ_LEN)\n";
-      s += "vectorize.adapt(list(texts))  # id 0 = padding, id 1 = out-of-vocabulary, as in Embedscope\n";
-      s += "x = np.asarray(vectorize(list(texts)), dtype=\"int32\")\n";
-      s += "classes = sorted(set(labels))\ny = np.array([classes.index(l) for l in labels])\n";
+      s += R"(pairs = [l.split("\t", 1) if "\t" in l else ("0", l) for l in lines if l.strip()]
+labels, texts = zip(*pairs)
+vectorize = layers.TextVectorization(max_tokens=INPUT_DIM, output_sequence_length=SEQ_LEN)
+vectorize.adapt(list(texts))  # id 0 = padding, id 1 = out-of-vocabulary, as in Embedscope
+x = np.asarray(vectorize(list(texts)), dtype="int32")
+classes = sorted(set(labels))
+y = np.array([classes.index(l) for l in labels])
+)";
     }
     return s;
   }
   if (task.task == "regression") {
-    s += "# The Keras docs' example: random ids, and a fixed target table the layer learns to reproduce.\n";
-    s += "x = rng.integers(0, INPUT_DIM, size=(4096, SEQ_LEN)).astype(\"int32\")\n";
-    s += "target_table = rng.uniform(-0.05, 0.05, size=(INPUT_DIM, OUTPUT_DIM)).astype(\"float32\")\n";
-    s += "y = target_table[x]\n";
+    s += R"(# The Keras docs' example: random ids, and a fixed target table the layer learns to reproduce.
+x = rng.integers(0, INPUT_DIM, size=(4096, SEQ_LEN)).astype("int32")
+target_table = rng.uniform(-0.05, 0.05, size=(INPUT_DIM, OUTPUT_DIM)).astype("float32")
+y = target_table[x]
+)";
     return s;
   }
-  s += "# Seeded synthetic corpus with planted classes: token t >= 2 belongs to class (t - 2) % NUM_CLASSES;\n";
-  s += "# a sample draws 80% of its tokens from its class, the rest at random, then is padded with 0.\n";
-  s += "def corpus(n):\n";
-  s += "    y = rng.integers(0, NUM_CLASSES, size=n)\n";
-  s += "    x = np.zeros((n, SEQ_LEN), dtype=\"int32\")\n";
-  s += "    for i, c in enumerate(y):\n";
-  s += "        length = rng.integers(SEQ_LEN // 2, SEQ_LEN + 1)\n";
-  s += "        own = 2 + c + NUM_CLASSES * rng.integers(0, (INPUT_DIM - 2 - c + NUM_CLASSES - 1) // NUM_CLASSES, size=length)\n";
-  s += "        noise = rng.integers(2, INPUT_DIM, size=length)\n";
-  s += "        x[i, :length] = np.where(rng.random(length) < 0.8, own, noise)\n";
-  s += "    return x, y\n\n";
+  // As the engine's planted-clusters preset (engine/data/planted_clusters_preset.h) generates it.
+  s += R"(# Seeded synthetic corpus with planted classes: token t >= 2 belongs to class (t - 2) % NUM_CLASSES;
+# a sample draws 80% of its tokens from its class, the rest at random, then is padded with 0.
+def corpus(n):
+    y = rng.integers(0, NUM_CLASSES, size=n)
+    x = np.zeros((n, SEQ_LEN), dtype="int32")
+    for i, c in enumerate(y):
+        length = max(1, rng.integers(SEQ_LEN // 2, SEQ_LEN + 1))
+        own = 2 + c + NUM_CLASSES * rng.integers(0, (INPUT_DIM - 2 - c + NUM_CLASSES - 1) // NUM_CLASSES, size=length)
+        noise = rng.integers(2, INPUT_DIM, size=length)
+        x[i, :length] = np.where(rng.random(length) < 0.8, own, noise)
+    return x, y
+
+)";
   s += "x, y = corpus(4096)\n";
   return s;
 }
@@ -140,28 +146,39 @@ OptimizerSettings OptimizerSettings::kerasDefaults(const QString& optimizerName)
   return o;
 }
 
+namespace {
+// The optimizer's arguments under their Keras names: toJson and fromJson walk the same table.
+struct DoubleField {
+  const char* key;
+  double OptimizerSettings::*member;
+};
+struct BoolField {
+  const char* key;
+  bool OptimizerSettings::*member;
+};
+constexpr DoubleField kDoubleFields[] = {
+    {"learning_rate", &OptimizerSettings::learningRate}, {"momentum", &OptimizerSettings::momentum},
+    {"rho", &OptimizerSettings::rho},                     {"epsilon", &OptimizerSettings::epsilon},
+    {"beta_1", &OptimizerSettings::beta1},                {"beta_2", &OptimizerSettings::beta2},
+    {"weight_decay", &OptimizerSettings::weightDecay},
+    {"initial_accumulator_value", &OptimizerSettings::initialAccumulatorValue}};
+constexpr BoolField kBoolFields[] = {{"nesterov", &OptimizerSettings::nesterov},
+                                     {"centered", &OptimizerSettings::centered},
+                                     {"amsgrad", &OptimizerSettings::amsgrad},
+                                     {"lazy", &OptimizerSettings::lazy}};
+}  // namespace
+
 QJsonObject OptimizerSettings::toJson() const {
-  return QJsonObject{{"name", name},       {"learning_rate", learningRate}, {"momentum", momentum},
-                     {"nesterov", nesterov}, {"rho", rho},                  {"epsilon", epsilon},
-                     {"centered", centered}, {"beta_1", beta1},             {"beta_2", beta2},
-                     {"amsgrad", amsgrad},   {"weight_decay", weightDecay},
-                     {"initial_accumulator_value", initialAccumulatorValue}, {"lazy", lazy}};
+  QJsonObject o{{"name", name}};
+  for (const auto& f : kDoubleFields) o[f.key] = this->*f.member;
+  for (const auto& f : kBoolFields) o[f.key] = this->*f.member;
+  return o;
 }
 
 OptimizerSettings OptimizerSettings::fromJson(const QJsonObject& o) {
   OptimizerSettings s = kerasDefaults(o.value("name").toString("adam"));
-  s.learningRate = o.value("learning_rate").toDouble(s.learningRate);
-  s.momentum = o.value("momentum").toDouble(s.momentum);
-  s.nesterov = o.value("nesterov").toBool(s.nesterov);
-  s.rho = o.value("rho").toDouble(s.rho);
-  s.epsilon = o.value("epsilon").toDouble(s.epsilon);
-  s.centered = o.value("centered").toBool(s.centered);
-  s.beta1 = o.value("beta_1").toDouble(s.beta1);
-  s.beta2 = o.value("beta_2").toDouble(s.beta2);
-  s.amsgrad = o.value("amsgrad").toBool(s.amsgrad);
-  s.weightDecay = o.value("weight_decay").toDouble(s.weightDecay);
-  s.initialAccumulatorValue = o.value("initial_accumulator_value").toDouble(s.initialAccumulatorValue);
-  s.lazy = o.value("lazy").toBool(s.lazy);
+  for (const auto& f : kDoubleFields) s.*f.member = o.value(f.key).toDouble(s.*f.member);
+  for (const auto& f : kBoolFields) s.*f.member = o.value(f.key).toBool(s.*f.member);
   return s;
 }
 

@@ -35,8 +35,8 @@ QStringList kerasOptimizers();
 
 struct TaskSettings {
   QString task = "classify";  // classify, regression
-  // Where the data comes from: "planted-clusters" (the explorer's built-in trainer), the engine's
-  // presets "sentiment" (classify) and "keras-example" (regression), or "" with dataPath.
+  // Where the data comes from: the engine's presets "planted-clusters" (the demo, classify or
+  // regression), "sentiment" (classify) and "keras-example" (regression), or "" with dataPath.
   QString preset = "planted-clusters";
   QString dataPath;           // "" = the preset's seeded synthetic corpus
   int numClasses = 6;

@@ -1,5 +1,7 @@
 #include "ui/panels/layer_panel.h"
 
+#include <type_traits>
+
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -62,84 +64,54 @@ LayerPanel::LayerPanel(QUndoStack* undoStack, QWidget* parent) : QWidget(parent)
   refresh();
 }
 
-QLineEdit* LayerPanel::addLine(QFormLayout* form, const QString& kerasName, const QString& tip) {
-  auto* e = new QLineEdit(this);
+// Every field is one form row under its Keras name, the tooltip on the field and its label, and
+// every edit one undoable change named after the argument.
+template <typename Field, typename Signal>
+Field* LayerPanel::addRow(QFormLayout* form, const QString& kerasName, const QString& tip, Field* e, Signal changed) {
   e->setObjectName(objName(kerasName));
   e->setToolTip(tip);
-  auto* label = new QLabel(kerasName, this);
-  label->setToolTip(tip);
-  form->addRow(label, e);
+  if constexpr (std::is_same_v<Field, QCheckBox>) {
+    form->addRow(QString(), e);  // a check box carries its own name
+  } else {
+    auto* label = new QLabel(kerasName, this);
+    label->setToolTip(tip);
+    form->addRow(label, e);
+  }
   m_rowForm[e] = form;
-  connect(e, &QLineEdit::textEdited, this, [this, kerasName] {
-    if (!m_updating) {
-      const LayerSettings before = m_settings;
-      fromWidgets();
-      if (!(before == m_settings)) m_undo->push(new LayerEditCommand(this, before, m_settings, kerasName));
-      refresh();
-    }
-  });
+  connect(e, changed, this, [this, kerasName] { recordEdit(kerasName); });
   return e;
+}
+
+void LayerPanel::recordEdit(const QString& kerasName) {
+  if (m_updating) return;
+  const LayerSettings before = m_settings;
+  fromWidgets();
+  if (!(before == m_settings)) m_undo->push(new LayerEditCommand(this, before, m_settings, kerasName));
+  refresh();
+}
+
+QLineEdit* LayerPanel::addLine(QFormLayout* form, const QString& kerasName, const QString& tip) {
+  return addRow(form, kerasName, tip, new QLineEdit(this), &QLineEdit::textEdited);
 }
 
 QDoubleSpinBox* LayerPanel::addDouble(QFormLayout* form, const QString& kerasName, const QString& tip, double lo,
                                       double hi, int decimals) {
   auto* e = new QDoubleSpinBox(this);
-  e->setObjectName(objName(kerasName));
   e->setRange(lo, hi);
   e->setDecimals(decimals);
   e->setSingleStep(decimals >= 3 ? 0.01 : 0.1);
-  e->setToolTip(tip);
-  auto* label = new QLabel(kerasName, this);
-  label->setToolTip(tip);
-  form->addRow(label, e);
-  m_rowForm[e] = form;
-  connect(e, &QDoubleSpinBox::valueChanged, this, [this, kerasName] {
-    if (!m_updating) {
-      const LayerSettings before = m_settings;
-      fromWidgets();
-      if (!(before == m_settings)) m_undo->push(new LayerEditCommand(this, before, m_settings, kerasName));
-      refresh();
-    }
-  });
-  return e;
+  return addRow(form, kerasName, tip, e, &QDoubleSpinBox::valueChanged);
 }
 
 QComboBox* LayerPanel::addCombo(QFormLayout* form, const QString& kerasName, const QString& tip,
                                 const QStringList& items) {
   auto* e = new QComboBox(this);
-  e->setObjectName(objName(kerasName));
   e->addItems(items);
-  e->setToolTip(tip);
-  auto* label = new QLabel(kerasName, this);
-  label->setToolTip(tip);
-  form->addRow(label, e);
-  m_rowForm[e] = form;
-  connect(e, &QComboBox::currentTextChanged, this, [this, kerasName] {
-    if (!m_updating) {
-      const LayerSettings before = m_settings;
-      fromWidgets();
-      if (!(before == m_settings)) m_undo->push(new LayerEditCommand(this, before, m_settings, kerasName));
-      refresh();
-    }
-  });
-  return e;
+  return addRow(form, kerasName, tip, e, &QComboBox::currentTextChanged);
 }
 
 QCheckBox* LayerPanel::addCheck(QFormLayout* form, const QString& kerasName, const QString& tip) {
-  auto* e = new QCheckBox(kerasName, this);
-  e->setObjectName(objName(kerasName));
-  e->setToolTip(tip);
-  form->addRow(QString(), e);
-  m_rowForm[e] = form;
-  connect(e, &QCheckBox::toggled, this, [this, kerasName] {
-    if (!m_updating) {
-      const LayerSettings before = m_settings;
-      fromWidgets();
-      if (!(before == m_settings)) m_undo->push(new LayerEditCommand(this, before, m_settings, kerasName));
-      refresh();
-    }
-  });
-  return e;
+  return addRow(form, kerasName, tip, new QCheckBox(kerasName, this), &QCheckBox::toggled);
 }
 
 void LayerPanel::setRowShown(QWidget* field, bool shown) {

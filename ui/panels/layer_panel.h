@@ -49,6 +49,9 @@ class LayerPanel : public QWidget {
   void fromWidgets();
   void toWidgets();
   void refresh();
+  template <typename Field, typename Signal>
+  Field* addRow(QFormLayout* form, const QString& kerasName, const QString& tip, Field* e, Signal changed);
+  void recordEdit(const QString& kerasName);  // an edit of `kerasName`: re-read, push an undo step, refresh
   QLineEdit* addLine(QFormLayout* form, const QString& kerasName, const QString& tip);
   QDoubleSpinBox* addDouble(QFormLayout* form, const QString& kerasName, const QString& tip, double lo, double hi,
                             int decimals);

@@ -66,6 +66,9 @@ void TaskPanel::buildUi() {
   auto* pf = new QFormLayout(pg);
   m_preset = new QComboBox(this);
   m_preset->setObjectName("presetCombo");
+  // Long preset titles and device names must not widen the dock (the tooltip has the full text).
+  m_preset->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  m_preset->setMinimumContentsLength(16);
   m_preset->addItem("(custom)");
   for (const auto& p : m_presets) m_preset->addItem(p.title, p.id);
   m_preset->setToolTip("Load a complete layer + task + optimizer configuration.");
@@ -188,6 +191,8 @@ void TaskPanel::buildUi() {
   auto* ef = new QFormLayout(eg);
   m_engine = new QComboBox(this);
   m_engine->setObjectName("field_engine");
+  m_engine->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  m_engine->setMinimumContentsLength(16);
   m_engine->addItem("Auto", "auto");
   m_engine->addItem(QString("CPU (%1 threads)").arg(QThread::idealThreadCount()), "cpu");
   m_engine->addItem(QString("Vulkan: %1").arg(vulkanDeviceDescription()), "vulkan");

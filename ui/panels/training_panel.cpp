@@ -28,6 +28,8 @@ QCustomPlot* makePlot(QWidget* parent, const QString& name, const QString& yLabe
   p->addGraph();
   p->graph(1)->setName("validation");
   p->graph(1)->setPen(QPen(QColor(230, 159, 0), 1.6, Qt::DashLine));  // Okabe-Ito orange
+  // Validation comes once an epoch (as in Keras's fit): dots, so the first one shows on its own.
+  p->graph(1)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
   p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   return p;
 }
@@ -47,12 +49,14 @@ TrainingPanel::TrainingPanel(TrainingController* controller, QWidget* parent)
   setObjectName("trainingPanel");
   auto* col = new QVBoxLayout(this);
   col->setContentsMargins(4, 4, 4, 4);
+  // Two rows of buttons, so the dock fits beside the view on a 1366-px screen.
   auto* row = new QHBoxLayout;
+  auto* stepRow = new QHBoxLayout;
   auto button = [&](const QString& name, const QString& text, const QString& tip, QStyle::StandardPixmap icon) {
     auto* b = new QPushButton(style()->standardIcon(icon), text, this);
     b->setObjectName(name);
     b->setToolTip(tip);
-    row->addWidget(b);
+    (name.startsWith("step") ? stepRow : row)->addWidget(b);
     return b;
   };
   m_play = button("playButton", "Train", "Play / pause training (Space).", QStyle::SP_MediaPlay);
@@ -62,6 +66,7 @@ TrainingPanel::TrainingPanel(TrainingController* controller, QWidget* parent)
   m_reset = button("resetButton", "Reset", "Discard the run and start again from step 0 (Ctrl+R).",
                    QStyle::SP_BrowserReload);
   col->addLayout(row);
+  col->addLayout(stepRow);
   m_progress = new QProgressBar(this);
   m_progress->setObjectName("trainingProgress");
   m_progress->setRange(0, 1000);
@@ -129,8 +134,8 @@ void TrainingPanel::onState(TrainingController::State) { updateButtons(); }
 
 void TrainingPanel::onProgress(const TrainingProgress& p) {
   const double x = double(p.step);
-  if (!p.paused || m_lossPlot->graph(0)->dataCount() == 0 ||
-      (m_lossPlot->graph(0)->data()->constEnd() - 1)->key < x) {
+  if (p.hasFigures && (!p.paused || m_lossPlot->graph(0)->dataCount() == 0 ||
+                       (m_lossPlot->graph(0)->data()->constEnd() - 1)->key < x)) {
     m_lossPlot->graph(0)->addData(x, p.loss);
     m_metricPlot->graph(0)->addData(x, p.metric);
   }

@@ -4,7 +4,13 @@
 #include <cmath>
 #include <mutex>
 
+#include <QJsonDocument>
+
 #include "engine/compute/vulkan/vulkan_backend.h"
+#include "engine/core/version.h"
+#include "engine/session/checkpoint.h"
+#include "engine/session/run_manifest.h"
+#include "engine/data/planted_clusters_preset.h"
 #include "engine/data/presets.h"
 #include "engine/session/run_builder.h"
 #include "engine/session/trainer.h"
@@ -36,7 +42,9 @@ class EngineTrainingJob final : public TrainingJob {
     spec.seed = m_task.seed;
     spec.engine = toEngineChoice(m_task.engine);
     spec.threads = 1;  // one thread: bit-reproducible, and the GUI thread keeps a core
-    if (spec.task == "classify" && layer->inputLength) spec.maxLength = *layer->inputLength;
+    if ((spec.task == "classify" || spec.preset == "planted-clusters") && layer->inputLength)
+      spec.maxLength = *layer->inputLength;
+    spec.numClasses = m_task.numClasses;
     compute::registerVulkanFactory();  // idempotent: the Vulkan engine is always on offer here
     auto run = session::buildRun(spec);
     if (!run && spec.task == "classify" && run.status().message().find("input_dim") != std::string::npos) {
@@ -56,12 +64,37 @@ class EngineTrainingJob final : public TrainingJob {
     m_trainer = std::make_unique<session::Trainer>(*m_run.backend, *m_run.task, o);
     m_trainer->pause();  // the window starts a run paused; play / step steer it
     if (Status s = m_trainer->prepare(); !s) return QString::fromStdString(s.message());
-    buildCorpus();
+    std::vector<std::pair<std::string, Matrix>> taskTensors;
+    m_run.task->exportState(taskTensors);
+    for (const auto& t : taskTensors) m_taskTensorNames.push_back(t.first);
+    m_manifest = manifestJson(spec);
     auto snap = std::make_shared<EmbeddingSnapshot>();
     snap->table = m_run.initialTable;
+    if (m_resume) {
+      // As `embedscope train --resume`: the checkpoint's tensors and position into this run.
+      auto state = session::checkpointFromSession(*m_resume);
+      if (!state) return "Cannot restore the session: " + QString::fromStdString(state.status().message());
+      if (Status s = m_trainer->restore(*state); !s)
+        return "Cannot restore the session: " + QString::fromStdString(s.message());
+      if (Status s = m_run.backend->readTable(snap->table); !s) return QString::fromStdString(s.message());
+      snap->step = state->globalStep;
+    }
     snap->touched.assign(size_t(snap->table.rows()), 0);
+    buildCorpus();
     m_initial = snap;
     return {};
+  }
+
+  void setResumeFrom(std::shared_ptr<const io::SessionFile> session) override { m_resume = std::move(session); }
+
+  void requestCheckpoint() override {
+    std::lock_guard<std::mutex> lock(m_control);
+    if (m_live) m_trainer->requestCheckpoint();
+    else m_pendingCheckpoint = true;
+  }
+  void setSessionTexts(std::map<std::string, std::string> texts) override {
+    std::lock_guard<std::mutex> lock(m_textsMutex);
+    m_texts = std::move(texts);
   }
 
   CorpusPtr corpus() const override { return m_corpus; }
@@ -94,18 +127,24 @@ class EngineTrainingJob final : public TrainingJob {
     else ++m_pendingSteps;
   }
 
-  QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CancelToken& cancel) override {
+  QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CheckpointFn& checkpoint,
+              const CancelToken& cancel) override {
     const QString metricName = QString::fromStdString(m_run.task->metricName());
     const std::int64_t batch = m_task.batchSize;
-    std::int64_t lastStep = 0;
-    double lastSeconds = 0, rate = 0;
+    std::int64_t lastStep = m_initial ? m_initial->step : 0;  // a resumed run starts at its checkpoint
+    double lastSeconds = 0, rate = 0, lastLoss = 0, lastMetric = 0;
     session::TrainerCallbacks cb;
     cb.onProgress = [&](const session::TrainingProgress& p) {
       TrainingProgress out;
       out.step = p.globalStep;
       out.maxSteps = m_maxSteps;
-      out.loss = p.loss;
-      out.metric = p.metric;
+      // Held at an epoch's first step, the epoch has no figures yet: the last ones still hold.
+      const bool noFigures = p.paused && (p.step == 0 || p.globalStep == lastStep);
+      out.hasFigures = !noFigures;
+      out.loss = noFigures ? lastLoss : p.loss;
+      out.metric = noFigures ? lastMetric : p.metric;
+      lastLoss = out.loss;
+      lastMetric = out.metric;
       out.metricName = metricName;
       const double dt = p.seconds - lastSeconds;
       if (dt > 0 && p.globalStep > lastStep) {
@@ -122,6 +161,8 @@ class EngineTrainingJob final : public TrainingJob {
       progress(out);
     };
     cb.onEpochEnd = [&](const session::EpochRecord& e) {
+      lastLoss = e.loss;
+      lastMetric = e.metric;
       TrainingProgress out;
       out.step = lastStep;
       out.maxSteps = m_maxSteps;
@@ -146,15 +187,23 @@ class EngineTrainingJob final : public TrainingJob {
         if (r >= 0 && size_t(r) < snap->touched.size()) snap->touched[size_t(r)] = 1;
       snapshot(snap);
     };
+    cb.onCheckpoint = [&](const session::TrainingState& st) {
+      if (checkpoint) checkpoint(sessionFile(st), st.globalStep);
+      return Status::ok();  // a failed autosave is reported, it never stops the run
+    };
     {
       std::lock_guard<std::mutex> lock(m_control);
       m_live = true;
       if (m_wantRunning) m_trainer->resume();
       for (; m_pendingSteps > 0; --m_pendingSteps) m_trainer->step();
+      if (m_pendingCheckpoint) m_trainer->requestCheckpoint();
     }
     const session::FitResult r = m_trainer->fit(cb, cancel);
     if (r.cancelled()) return {};
     if (!r.status) return QString::fromStdString(r.status.message());
+    // The finished run's state, so a later crash (or a session save) keeps the whole run.
+    if (checkpoint)
+      if (auto st = m_trainer->state()) checkpoint(sessionFile(*st), st->globalStep);
     Matrix table;
     if (m_run.backend->readTable(table)) {
       auto snap = std::make_shared<EmbeddingSnapshot>();
@@ -177,6 +226,48 @@ class EngineTrainingJob final : public TrainingJob {
   }
 
  private:
+  // The checkpoint plus what the window needs to rebuild the run: its own settings (the Keras-named
+  // JSON the presets use) and the texts the window gave (bookmarks, selections).
+  io::SessionFile sessionFile(const session::TrainingState& st) const {
+    io::SessionFile f = session::checkpointToSession(st, m_manifest, m_taskTensorNames);
+    f.setText(io::session_keys::kLayerConfig, QJsonDocument(m_layerSettings.toJson()).toJson(QJsonDocument::Compact).toStdString());
+    f.setText(io::session_keys::kTaskConfig, QJsonDocument(m_task.toJson()).toJson(QJsonDocument::Compact).toStdString());
+    f.setText(io::session_keys::kOptimizerConfig,
+              QJsonDocument(m_task.optimizer.toJson()).toJson(QJsonDocument::Compact).toStdString());
+    f.setText(io::session_keys::kSeed, std::to_string(m_task.seed));
+    f.setText(io::session_keys::kEngine, m_run.backend ? m_run.backend->info().engine : std::string("cpu"));
+    if (m_run.vocabulary) {
+      std::string v;
+      for (const auto& t : m_run.vocabulary->tokens()) v += t + "\n";
+      f.setText(io::session_keys::kVocabulary, v);
+    }
+    std::lock_guard<std::mutex> lock(m_textsMutex);
+    for (const auto& [k, t] : m_texts) {
+      if (t.empty()) f.remove(k);  // none: the key goes (readers take an absent key as no marks)
+      else f.setText(k, t);
+    }
+    return f;
+  }
+
+  std::string manifestJson(const session::RunSpec& spec) const {
+    session::RunManifest m;
+    m.task = spec.task;
+    m.data = spec.preset.empty() ? spec.dataPath : "preset " + spec.preset;
+    m.layer = m_run.layer;
+    m.layer.weights.reset();
+    m.optimizer = spec.optimizer;
+    m.batchSize = spec.batchSize;
+    m.epochs = std::max<std::int64_t>(1, m_maxSteps / std::max<std::int64_t>(1, m_run.task->stepsPerEpoch()));
+    m.shuffle = spec.shuffle;
+    m.validationSplit = spec.validationSplit;
+    m.seed = spec.seed;
+    m.engine = m_run.backend->info();
+    m.engineReason = m_run.engineReason;
+    m.version = versionString();
+    m.commandLine = {"embedscope (explorer window)"};
+    return session::manifestToJson(m);
+  }
+
   void buildCorpus() {
     auto c = std::make_shared<CorpusInfo>();
     const auto rows = m_run.layer.inputDim;
@@ -188,7 +279,10 @@ class EngineTrainingJob final : public TrainingJob {
         c->tokens << (i < v.size() ? QString::fromStdString(v.token(std::int32_t(i))) : QString("#%1").arg(i));
         if (i < v.size()) c->frequency[size_t(i)] = v.frequency(std::int32_t(i));
       }
-      if (m_task.preset == "sentiment" && m_task.dataPath.isEmpty()) {
+      if (planted()) {
+        for (std::int64_t i = 0; i < rows; ++i)
+          c->cluster[size_t(i)] = int(data::plantedClassOf(i, std::max(2, m_task.numClasses)));
+      } else if (m_task.preset == "sentiment" && m_task.dataPath.isEmpty()) {
         c->clusterNames << "negative" << "positive";
         for (int polarity = 0; polarity < 2; ++polarity)
           for (const auto& w : data::sentimentWords(polarity)) {
@@ -196,8 +290,36 @@ class EngineTrainingJob final : public TrainingJob {
             if (id >= 0 && id < rows) c->cluster[size_t(id)] = polarity;
           }
       }
+    } else if (planted()) {
+      // The regression variant has no vocabulary of its own: the classify variant's words, same seed.
+      data::PlantedClustersOptions o;
+      o.inputDim = rows;
+      o.classes = std::max(2, m_task.numClasses);
+      o.examples = 1;
+      o.seed = m_task.seed;
+      const auto words = data::plantedClustersPreset(o).vocabulary;
+      for (std::int64_t i = 0; i < rows; ++i) {
+        c->tokens << QString::fromStdString(words.token(std::int32_t(i)));
+        c->cluster[size_t(i)] = int(data::plantedClassOf(i, o.classes));
+      }
     } else {
       for (std::int64_t i = 0; i < rows; ++i) c->tokens << QString::number(i);
+    }
+    if (planted()) {
+      QStringList cls, parity;
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const int k = c->cluster[size_t(i)];
+        cls << (k < 0 ? QString("special") : QString("class %1").arg(k));
+        parity << ((i % 2) ? "odd id" : "even id");
+      }
+      c->metadataColumns << "class" << "parity";
+      c->metadata = {cls, parity};
+      c->description = m_task.task == "classify"
+                           ? QString("Planted classes: %1 tokens in %2 classes, sequences of %3, %4 examples")
+                                 .arg(rows).arg(std::max(2, m_task.numClasses)).arg(sequenceLength()).arg(m_run.examples)
+                           : QString("Regression to a hidden table, %1 x %2").arg(rows).arg(m_run.layer.outputDim);
+      m_corpus = c;
+      return;
     }
     QStringList kind;
     for (std::int64_t i = 0; i < rows; ++i)
@@ -212,6 +334,9 @@ class EngineTrainingJob final : public TrainingJob {
     m_corpus = c;
   }
 
+  bool planted() const { return m_task.preset == "planted-clusters" && m_task.dataPath.isEmpty(); }
+  long long sequenceLength() const { return m_run.layer.inputLength.value_or(12); }
+
   LayerSettings m_layerSettings;
   TaskSettings m_task;
   session::Run m_run;
@@ -221,14 +346,18 @@ class EngineTrainingJob final : public TrainingJob {
   SnapshotPtr m_initial;
   QStringList m_notes;
   mutable std::mutex m_control;
-  bool m_live = false, m_wantRunning = false;
+  bool m_live = false, m_wantRunning = false, m_pendingCheckpoint = false;
   int m_pendingSteps = 0;
+  std::shared_ptr<const io::SessionFile> m_resume;
+  std::vector<std::string> m_taskTensorNames;
+  std::string m_manifest;
+  mutable std::mutex m_textsMutex;
+  std::map<std::string, std::string> m_texts;
 };
 
 }  // namespace
 
 std::unique_ptr<TrainingJob> makeTrainingJob(const LayerSettings& layer, const TaskSettings& task) {
-  if (task.preset == "planted-clusters" && task.dataPath.isEmpty()) return nullptr;  // the built-in trainer
   return std::make_unique<EngineTrainingJob>(layer, task);
 }
 

@@ -16,6 +16,7 @@ struct TrainingProgress {
   long long maxSteps = 0;
   double loss = 0.0;        // mean training loss since the previous report
   double metric = 0.0;      // accuracy (classify) or mae (regression), same window
+  bool hasFigures = true;   // false: loss/metric repeat older figures (a report while held), no new point
   bool hasValidation = false;  // valLoss/valMetric are set (every report, or at epoch ends)
   double valLoss = 0.0;
   double valMetric = 0.0;

@@ -24,7 +24,7 @@ constexpr int kMaxLabelCandidates = 4000;
 EmbeddingCanvas::EmbeddingCanvas(QWidget* parent) : QWidget(parent) {
   setObjectName("embeddingCanvas");
   setMouseTracking(true);
-  setMinimumSize(320, 240);
+  setMinimumSize(200, 200);  // small screens: the docks and the view share 1366 px
   setFocusPolicy(Qt::StrongFocus);
   setAttribute(Qt::WA_OpaquePaintEvent);
   m_anim = new QVariantAnimation(this);

@@ -99,12 +99,18 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   row1->addWidget(m_trust);
   row1->addStretch(1);
   outer->addLayout(row1);
+  // Combo boxes size to a short text, not their longest item, so the rows fit narrow windows.
+  for (QComboBox* box : {m_projection, m_colorBy, m_palette, m_labelBy}) {
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(4);
+  }
 
   auto* row2 = new QHBoxLayout;
   m_search = new QLineEdit(this);
   m_search->setObjectName("searchField");
   m_search->setPlaceholderText("Search tokens (Ctrl+F)");
   m_search->setClearButtonEnabled(true);
+  m_search->setMinimumWidth(110);
   m_regex = check("searchRegex", "regex", "Treat the search as a regular expression.");
   m_searchCount = new QLabel(this);
   m_searchCount->setObjectName("searchCount");
@@ -129,6 +135,10 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   row2->addWidget(mark);
   row2->addWidget(m_bookmarkCombo, 1);
   outer->addLayout(row2);
+  for (QComboBox* box : {m_selectMode, m_bookmarkCombo}) {
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(4);
+  }
 
   m_customRow = new QWidget(this);
   auto* row3 = new QHBoxLayout(m_customRow);
@@ -205,7 +215,8 @@ EmbeddingExplorer::EmbeddingExplorer(QWidget* parent) : QWidget(parent) {
   split->addWidget(m_neighbours);
   split->setStretchFactor(0, 4);
   split->setStretchFactor(1, 1);
-  m_neighbours->setMinimumWidth(260);
+  m_neighbours->setMinimumWidth(190);
+  split->setSizes({720, 260});  // the neighbour list's columns readable when there is room
   outer->addWidget(split, 1);
 
   auto* row4 = new QHBoxLayout;
@@ -424,6 +435,10 @@ void EmbeddingExplorer::onProjected(const ProjectionResult& r, const SnapshotPtr
   m_neighbours->setData(s, m_corpus, excludedIds());
   ++m_projectionsShown;
   if (!m_search->text().isEmpty() && !sameRows) search(m_search->text(), m_regex->isChecked());
+  if (!m_pendingSelection.empty()) {
+    selectIds(m_pendingSelection);
+    m_pendingSelection.clear();
+  }
   emit projected();
 }
 
@@ -618,6 +633,53 @@ void EmbeddingExplorer::restoreBookmark(int index) {
   m_threeD->setChecked(b.view.threeD);
   m_canvas->setViewState(b.view);
   selectIds(b.selection);
+}
+
+std::vector<io::SessionBookmark> EmbeddingExplorer::sessionBookmarks() const {
+  std::vector<io::SessionBookmark> out;
+  for (const Bookmark& b : m_bookmarks) {
+    io::SessionBookmark m;
+    m.name = b.name.toStdString();
+    m.projection = b.projection.toStdString();
+    m.colorBy = b.colorBy.toStdString();
+    m.labelBy = b.labelBy.toStdString();
+    m.view = {b.view.zoom, b.view.cx, b.view.cy, b.view.yaw, b.view.pitch, b.view.threeD};
+    m.selection.assign(b.selection.begin(), b.selection.end());
+    m.timelineIndex = b.timelineIndex;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<std::int64_t> EmbeddingExplorer::sessionSelection() const {
+  const std::vector<int> ids = m_pendingSelection.empty() ? selectedIds() : m_pendingSelection;
+  return {ids.begin(), ids.end()};
+}
+
+void EmbeddingExplorer::restoreMarks(const std::vector<io::SessionBookmark>& bookmarks,
+                                     const std::vector<std::int64_t>& selection) {
+  m_bookmarks.clear();
+  m_bookmarkCombo->clear();
+  for (const auto& m : bookmarks) {
+    Bookmark b;
+    b.name = m.name.empty() ? QString("view %1").arg(m_bookmarks.size() + 1) : QString::fromStdString(m.name);
+    b.projection = m.projection.empty() ? m_projection->currentText() : QString::fromStdString(m.projection);
+    b.colorBy = m.colorBy.empty() ? m_colorBy->currentText() : QString::fromStdString(m.colorBy);
+    b.labelBy = m.labelBy.empty() ? m_labelBy->currentText() : QString::fromStdString(m.labelBy);
+    b.view.zoom = m.view.zoom;
+    b.view.cx = m.view.centerX;
+    b.view.cy = m.view.centerY;
+    b.view.yaw = m.view.yaw;
+    b.view.pitch = m.view.pitch;
+    b.view.threeD = m.view.threeD;
+    b.selection.assign(m.selection.begin(), m.selection.end());
+    b.timelineIndex = int(m.timelineIndex);
+    m_bookmarks.append(b);
+    m_bookmarkCombo->addItem(b.name);
+  }
+  const std::vector<int> ids(selection.begin(), selection.end());
+  if (m_canvas->pointCount() > 0) selectIds(ids);
+  m_pendingSelection = ids;  // the restored run's own points replace these at its first projection
 }
 
 QString EmbeddingExplorer::exportChart(const QString& path) {

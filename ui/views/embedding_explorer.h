@@ -5,6 +5,7 @@
 // labels by any column; search by substring or regex; box / lasso selection, isolate, clear;
 // click for neighbours; the trust overlay; padding / OOV excluded (or pinned) by default;
 // bookmarks; a timeline of snapshots; export of the chart, the selection and the projector TSVs.
+#include "engine/io/session_marks.h"
 #include <QWidget>
 #include <vector>
 
@@ -75,6 +76,12 @@ class EmbeddingExplorer : public QWidget {
   void restoreBookmark(int index);
   const QList<Bookmark>& bookmarks() const { return m_bookmarks; }
 
+  // Bookmarks and the selection in the session file's types (engine/io/session_marks.h).
+  std::vector<io::SessionBookmark> sessionBookmarks() const;
+  std::vector<std::int64_t> sessionSelection() const;
+  // Restores both; a selection waits for the next projection when its points are not shown yet.
+  void restoreMarks(const std::vector<io::SessionBookmark>& bookmarks, const std::vector<std::int64_t>& selection);
+
  signals:
   void statusMessage(const QString& text);
   void projected();
@@ -109,6 +116,7 @@ class EmbeddingExplorer : public QWidget {
   std::vector<int> m_shownIds;
   int m_projectionsShown = 0;
   QList<Bookmark> m_bookmarks;
+  std::vector<int> m_pendingSelection;  // from a restored session, applied once its points show
   QString m_lastProjectionKey;
   QString m_lastRequestedKey;
 };

@@ -7,6 +7,7 @@
 
 #include "engine/io/isolated_call.h"
 #include "engine/io/keras_reader.h"
+#include "engine/io/npy.h"
 #include "engine/io/vectors.h"
 #include "support/test_support.h"
 
@@ -311,20 +312,140 @@ else:
     QVERIFY2(v.status().message().find("x.weights.h5") != std::string::npos, v.status().message().c_str());
   }
 
-  void quantizedTablesAreRefusedNotMisread() {
+  // Keras 3's Embedding.quantize("int8"/"int4") layouts, built with h5py from Keras's own formulas
+  // (abs-max per row; int4 packed two a byte, low nibble first; grouped int4 with a zero point and
+  // g_idx). Python computes what Keras's call returns, in float32; ours must equal it bit for bit.
+  void quantizedTablesReadDequantized_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<QString>("decidedBy");
+    QTest::addColumn<int>("dim");
+    QTest::addColumn<QString>("scaleShape");
+    QTest::newRow("int8 weights.h5") << "int8" << "q.weights.h5" << "int8" << "assumed" << 6 << "(9,)";
+    QTest::newRow("int8 .keras") << "int8" << "q.keras" << "int8" << "config" << 6 << "(9,)";
+    QTest::newRow("int4 per-row .keras, odd dim") << "int4" << "q.keras" << "int4" << "config" << 5 << "(9,)";
+    QTest::newRow("int4 grouped weights.h5") << "int4g" << "q.weights.h5" << "int4" << "g_idx" << 7 << "(9, 3)";
+    QTest::newRow("int4 grouped .keras") << "int4g" << "q.keras" << "int4" << "g_idx" << 7 << "(9, 3)";
+  }
+  void quantizedTablesReadDequantized() {
+    QFETCH(QString, kind);
+    QFETCH(QString, file);
+    QFETCH(QString, mode);
+    QFETCH(QString, decidedBy);
+    QFETCH(int, dim);
+    QFETCH(QString, scaleShape);
+    QTemporaryDir dir;
+    const QString p = dir.filePath(file), expected = dir.filePath("expected.npy");
+    auto r = py(R"PY(
+kind, path, out, D = sys.argv[2], sys.argv[1], sys.argv[3], int(sys.argv[4])
+V = 9
+rng = np.random.default_rng(7)
+E = rng.uniform(-0.05, 0.05, (V, D)).astype(np.float32)
+E[3] = 0  # an all-zero row: scale = 127 / 1e-7
+eps = np.float32(1e-7)
+def pack_int4(q):
+    if q.shape[1] % 2: q = np.concatenate([q, np.zeros((q.shape[0], 1), np.int8)], axis=1)
+    lo = q[:, 0::2].view(np.uint8) & 0x0F
+    hi = q[:, 1::2].view(np.uint8) & 0x0F
+    return (lo | (hi << 4)).astype(np.uint8).view(np.int8)
+vars_ = []
+if kind in ("int8", "int4"):
+    top = 127 if kind == "int8" else 7
+    scale = (np.float32(top) / (np.max(np.abs(E), axis=-1) + eps)).astype(np.float32)
+    q = np.clip(np.round(E * scale[:, None]), -top - (kind == "int4"), top).astype(np.int8)
+    want = (q.astype(np.float32) / scale[:, None]).astype(np.float32)
+    vars_ = [q if kind == "int8" else pack_int4(q), scale]
+    policy = "int8_from_float32" if kind == "int8" else "int4/-1_from_float32"
+else:
+    B = 3; G = -(-D // B)
+    Et = E.T  # Keras groups along output_dim: quantize the transpose, groups of B rows
+    pad = np.zeros((G * B - D, V), np.float32)
+    R = np.concatenate([Et, pad]).reshape(G, B, V)
+    mn = np.minimum(R.min(axis=1, keepdims=True), 0); mx = np.maximum(R.max(axis=1, keepdims=True), 0)
+    sc = ((mx - mn + eps) / np.float32(15)).astype(np.float32)
+    zp = np.clip(np.round(-mn / sc) - 8, -8, 7)
+    qt = np.clip(np.round(R / sc) + zp, -8, 7).reshape(G * B, V)[:D]
+    q = qt.T.astype(np.int8)
+    scale = sc[:, 0, :].T.astype(np.float32)   # (V, G)
+    zero = zp[:, 0, :].T.astype(np.int8)       # (V, G)
+    g_idx = (np.arange(D) // B).astype(np.float32)
+    g = g_idx.astype(np.int64)
+    want = ((q.astype(np.float32) - zero[:, g].astype(np.float32)) * scale[:, g]).astype(np.float32)
+    vars_ = [pack_int4(q), scale, zero, g_idx]
+    policy = "int4/3_from_float32"
+np.save(out, want)
+def build(f):
+    f.create_group("vars").attrs["name"] = "sequential"
+    g = f.create_group("layers/embedding/vars"); g.attrs["name"] = "tokens"
+    for i, a in enumerate(vars_): g[str(i)] = a
+if path.endswith(".keras"):
+    layer = emb_cfg("tokens", V, D)
+    layer["config"]["dtype"] = {"module": "keras", "class_name": "QuantizedDTypePolicy",
+                                "config": {"name": policy}, "registered_name": None}
+    cfg = {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": [layer]}}
+    write_keras(path, cfg, h5_bytes(build))
+else:
+    with h5py.File(path, "w") as f: build(f)
+)PY",
+                {p, kind, expected, QString::number(dim)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const auto fmt = file.endsWith(".keras") ? io::VectorFormat::Keras : io::VectorFormat::KerasWeightsH5;
+    auto info = io::inspectKerasFile(p.toStdString(), fmt);
+    QVERIFY2(info.isOk(), info.status().message().c_str());
+    QCOMPARE(info->embeddings.size(), std::size_t(1));
+    const auto& e = info->embeddings[0];
+    QCOMPARE(e.name, std::string("tokens"));
+    QCOMPARE(e.dtype, std::string("int8"));
+    QCOMPARE(e.shape, (std::vector<std::int64_t>{9, dim}));
+    QVERIFY(e.quantization.has_value());
+    QCOMPARE(QString::fromStdString(e.quantization->mode), mode);
+    QCOMPARE(QString::fromStdString(e.quantization->decidedBy), decidedBy);
+    QCOMPARE(QString::fromStdString(shapeString(e.quantization->scaleShape)), scaleShape);
+    auto v = io::readVectors(p.toStdString());
+    QVERIFY2(v.isOk(), v.status().message().c_str());
+    auto want = io::readNpy(expected.toStdString());
+    QVERIFY(want.isOk());
+    QCOMPARE(v->rows(), 9);
+    QCOMPARE(v->dim(), std::int64_t(dim));
+    const std::vector<float> w = want->toFloat32();
+    for (std::int64_t i = 0; i < v->rows() * v->dim(); ++i)
+      QVERIFY2(v->matrix.data()[i] == w[static_cast<std::size_t>(i)],
+               qPrintable(QString("element %1: %2 vs Keras %3").arg(i).arg(v->matrix.data()[i]).arg(w[i])));
+    QVERIFY2(QString::fromStdString(v->storedDtype).startsWith("int8 (" + mode + "-quantized, scale " + scaleShape),
+             v->storedDtype.c_str());
+  }
+
+  void badQuantizedLayoutsAreRefused_data() {
+    QTest::addColumn<QString>("build");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("int table, no scale") << "g['0'] = np.ones((4, 2), np.int8)" << "without Keras 3's quantized layout";
+    QTest::newRow("scale of wrong length") << "g['0'] = np.ones((4, 2), np.int8); g['1'] = np.ones((3,), np.float32)"
+                                           << "is not Keras's quantized layout";
+    QTest::newRow("integer scale") << "g['0'] = np.ones((4, 2), np.int8); g['1'] = np.ones((4,), np.int32)"
+                                   << "is not Keras's quantized layout";
+    QTest::newRow("grouped scale, no g_idx") << "g['0'] = np.ones((4, 2), np.int8); g['1'] = np.ones((4, 2), np.float32)"
+                                             << "needs embeddings_zero";
+    QTest::newRow("g_idx out of range")
+        << "g['0'] = np.ones((4, 2), np.int8); g['1'] = np.ones((4, 2), np.float32); g['2'] = np.zeros((4, 2), np.int8); "
+           "g['3'] = np.array([0, 1, 2, 5], np.float32)"
+        << "is not a group in [0, 2)";
+    QTest::newRow("zero scale makes Inf") << "g['0'] = np.ones((4, 2), np.int8); g['1'] = np.zeros((4,), np.float32)"
+                                          << "is NaN/Inf";
+  }
+  void badQuantizedLayoutsAreRefused() {
+    QFETCH(QString, build);
+    QFETCH(QString, message);
     QTemporaryDir dir;
     const QString p = dir.filePath("q.weights.h5");
     auto r = py("with h5py.File(sys.argv[1], 'w') as f:\n"
-                "    g = f.create_group('layers/embedding/vars'); g.attrs['name'] = 'e'\n"
-                "    g['0'] = np.ones((4, 2), np.int8); g['1'] = np.ones((4,), np.float32)\n",
+                "    g = f.create_group('layers/embedding/vars'); g.attrs['name'] = 'e'\n    " + build + "\n",
                 {p});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-    auto info = io::inspectKerasFile(p.toStdString(), io::VectorFormat::KerasWeightsH5);
-    QVERIFY(info.isOk());
-    QCOMPARE(info->embeddings[0].dtype, std::string("int8"));
     auto v = io::readVectors(p.toStdString());
     QVERIFY(!v.isOk());
-    QVERIFY2(v.status().message().find("quantized") != std::string::npos, v.status().message().c_str());
+    QCOMPARE(v.status().code(), StatusCode::DataError);
+    QVERIFY2(v.status().message().find(message.toStdString()) != std::string::npos, v.status().message().c_str());
   }
 
   void aCrashInTheChildBecomesAnError() {

@@ -347,6 +347,55 @@ class TestTrainer : public QObject {
     QVERIFY(table(second) == table(whole));  // bit-identical to the uninterrupted run
   }
 
+  // A time-based autosave asks for a checkpoint from another thread: served between two steps
+  // while running, at once while paused, and a run resumed from it ends bit-identical.
+  void requestedCheckpointResumesExactly() {
+    auto spec = presetSpec("classify", "planted-clusters");
+    spec.layer.inputDim = 300;
+    spec.epochs = 2;
+    Run whole = build(spec);
+    Trainer tw(*whole.backend, *whole.task, {.epochs = 2});
+    QVERIFY(tw.fit({}, CancelToken()).status.isOk());
+
+    Run first = build(spec);
+    Trainer tf(*first.backend, *first.task, {.epochs = 2});
+    CancelToken cancel;
+    std::vector<TrainingState> saved;
+    std::atomic<std::int64_t> steps{0};
+    TrainerCallbacks cb;
+    cb.onProgress = [&](const TrainingProgress& p) { steps = p.globalStep; };
+    cb.onCheckpoint = [&](const TrainingState& s) {
+      saved.push_back(s);
+      return Status::ok();
+    };
+    tf.pause();
+    std::thread worker([&] { tf.fit(cb, cancel); });
+    tf.requestCheckpoint();  // paused before step 1: served at once
+    QTRY_COMPARE(saved.size(), std::size_t(1));
+    QCOMPARE(saved[0].globalStep, 0);
+    for (int i = 0; i < 137; ++i) tf.step();
+    QTRY_COMPARE(steps.load(), std::int64_t(137));
+    tf.requestCheckpoint();
+    tf.requestCheckpoint();  // two requests before it is served: one checkpoint
+    QTRY_COMPARE(saved.size(), std::size_t(2));
+    QTest::qWait(50);
+    QCOMPARE(saved.size(), std::size_t(2));
+    cancel.cancel();
+    worker.join();
+    QCOMPARE(saved[1].globalStep, 137);
+    QCOMPARE(saved[1].epoch * first.task->stepsPerEpoch() + saved[1].stepInEpoch, 137);
+    auto encoded = io::encodeSessionFile(checkpointToSession(saved[1], "{}", {"dense/kernel", "dense/bias"}));
+    auto decoded = io::decodeSessionFile(encoded.data(), encoded.size(), "mem");
+    QVERIFY(decoded.isOk());
+    auto state = checkpointFromSession(*decoded);
+    QVERIFY(state.isOk());
+    Run second = build(spec);
+    Trainer ts(*second.backend, *second.task, {.epochs = 2});
+    QVERIFY(ts.restore(*state).isOk());
+    QVERIFY(ts.fit({}, CancelToken()).status.isOk());
+    QVERIFY(table(second) == table(whole));
+  }
+
   void loraTrainsAAndBKeepsTheBase() {
     auto spec = presetSpec("classify", "sentiment");
     spec.epochs = 2;
