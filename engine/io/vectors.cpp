@@ -141,6 +141,7 @@ Result<Vectors> readSessionVectors(const std::string& path, const ReadOptions& o
   v.matrix = std::move(*m);
   v.format = formatName(VectorFormat::Session);
   v.storedDtype = dtypeName(s->array(key)->dtype);
+  v.sourceDescription = "array '" + key + "' of " + path;
   if (!options.allowNonFinite)
     if (auto at = firstNonFinite(v.matrix))
       return Status::dataError(path + ": '" + key + "' element (" + std::to_string(at->first) + ", " +
