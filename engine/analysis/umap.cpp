@@ -248,14 +248,15 @@ Result<Matrix> spectralLayout(std::int64_t n, const std::vector<std::int32_t>& h
   // Block power iteration on S = (I + M) / 2 (eigenvalues in [0, 1], so the largest of M are the
   // largest of S and no negative eigenvalue of M competes), with Rayleigh-Ritz every few steps;
   // a few extra columns speed up convergence of the wanted ones.
-  const int block = std::min<std::int64_t>(n - 1, dims + 4);
+  const int block = static_cast<int>(std::min<std::int64_t>(n - 1, dims + 4));  // <= 7
   Eigen::MatrixXd v(n, block), w(n, block);
   Rng rng(seed ^ 0x5bd1e995u);
   for (std::int64_t i = 0; i < n; ++i)
     for (int c = 0; c < block; ++c) v(i, c) = rng.normal();
   auto applyS = [&](const Eigen::MatrixXd& in, Eigen::MatrixXd& out) {
     for (std::int64_t i = 0; i < n; ++i) {
-      Eigen::RowVectorXd acc = in.row(i);
+      // Fixed-capacity row (the block is at most 7 wide): no allocation per vertex and step.
+      Eigen::Matrix<double, 1, Eigen::Dynamic, Eigen::RowMajor, 1, 8> acc = in.row(i);
       for (std::int64_t t = rowPtr[static_cast<std::size_t>(i)]; t < rowPtr[static_cast<std::size_t>(i + 1)]; ++t)
         acc += val[static_cast<std::size_t>(t)] * in.row(col[static_cast<std::size_t>(t)]);
       out.row(i) = 0.5 * acc;
