@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "usage: embedscope project --vectors PATH --method pca|tsne|umap --save COORDS.tsv\n"
     "                          [--dims 2|3] [--perplexity F] [--n-neighbors N] [--min-dist F]\n"
     "                          [--iterations N] [--seed N] [--metrics PATH.json]\n"
-    "                          [--include-reserved] [--threads N]\n\n"
+    "                          [--include-reserved] [--threads N]\n"
+    "                          [--tsne-method auto|exact|barnes_hut|fft] [--umap-init spectral|pca|random]\n\n"
     "Projects every row of the vectors file (.npy, word2vec text/binary, .vec, .npz, projector TSV,\n"
     "CSV, .keras, .weights.h5) and writes COORDS.tsv: one line per input row, in input order, --dims\n"
     "tab-separated numbers, no header. Padding/OOV rows the file declares are left out of the fit\n"
@@ -40,7 +41,10 @@ constexpr const char* kUsage =
     "  --seed          random seed (default 0); one thread is bit-reproducible for a seed\n"
     "  --metrics       write JSON: method, seconds, kl_divergence (t-SNE), trustworthiness (k=5),\n"
     "                  variance_explained (PCA), rows, fitted_rows\n"
-    "  --threads       worker threads (default 1; 0 = all cores)";
+    "  --threads       worker threads (default 1; 0 = all cores)\n"
+    "  --tsne-method   t-SNE gradient: auto (default: exact < 1,000 rows, Barnes-Hut < 5,000 or 3-D,\n"
+    "                  FFT interpolation beyond), exact, barnes_hut, fft\n"
+    "  --umap-init     UMAP start: spectral (default; PCA when the graph is disconnected), pca, random";
 
 std::string fmt(double v) {
   char buf[32];
@@ -51,7 +55,8 @@ std::string fmt(double v) {
 int run(const std::vector<std::string>& argv) {
   auto parsed = Args::parse(argv,
                             {"--vectors", "--method", "--dims", "--perplexity", "--n-neighbors", "--min-dist",
-                             "--iterations", "--seed", "--save", "--metrics", "--threads"},
+                             "--iterations", "--seed", "--save", "--metrics", "--threads", "--tsne-method",
+                             "--umap-init"},
                             {"--include-reserved"});
   if (!parsed) return fail(parsed.status());
   const Args& a = *parsed;
@@ -136,6 +141,13 @@ int run(const std::vector<std::string>& argv) {
     to.perplexity = *perplexity;
     if (*iterations >= 0) to.iterations = static_cast<int>(*iterations);
     to.seed = static_cast<std::uint64_t>(*seed);
+    if (const auto tm = a.value("--tsne-method")) {
+      if (*tm == "auto") to.method = TsneMethod::Auto;
+      else if (*tm == "exact") to.method = TsneMethod::Exact;
+      else if (*tm == "barnes_hut") to.method = TsneMethod::BarnesHut;
+      else if (*tm == "fft") to.method = TsneMethod::Fft;
+      else return fail(Status::invalidArgument("argument --tsne-method: must be auto, exact, barnes_hut or fft. Received: " + *tm));
+    }
     if (fitted.rows() > 1 && to.perplexity >= double(fitted.rows()))
       return fail(Status::invalidArgument("argument --perplexity: must be less than the number of rows (" +
                                           std::to_string(fitted.rows()) + ")"));
@@ -151,10 +163,18 @@ int run(const std::vector<std::string>& argv) {
     uo.minDist = *minDist;
     if (*iterations >= 0) uo.epochs = static_cast<int>(*iterations);
     uo.seed = static_cast<std::uint64_t>(*seed);
+    if (const auto ui = a.value("--umap-init")) {
+      if (*ui == "spectral") uo.init = UmapInit::Spectral;
+      else if (*ui == "pca") uo.init = UmapInit::Pca;
+      else if (*ui == "random") uo.init = UmapInit::Random;
+      else return fail(Status::invalidArgument("argument --umap-init: must be spectral, pca or random. Received: " + *ui));
+    }
     auto r = umap(fitted, uo, *control);
     if (!r) return fail(r.status());
     layout = r->layout;
-    extra << ",\n  \"epochs\": " << r->epochs << ",\n  \"a\": " << fmt(r->a) << ",\n  \"b\": " << fmt(r->b);
+    extra << ",\n  \"epochs\": " << r->epochs << ",\n  \"a\": " << fmt(r->a) << ",\n  \"b\": " << fmt(r->b)
+          << ",\n  \"umap_init\": \"" << (r->init == UmapInit::Spectral ? "spectral" : r->init == UmapInit::Pca ? "pca" : "random")
+          << "\"";
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

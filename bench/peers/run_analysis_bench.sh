@@ -14,6 +14,7 @@ peer="/usr/bin/python3 $here/analysis_peers.py"
 export OPENBLAS_CORETYPE=SkylakeX
 mkdir -p "$work"
 cd "$work"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 data() { [ -f "$1.npy" ] || $peer data "$2" "$3" 0 "$1.npy" >/dev/null; }
 ours() {  # name method file extra...
   local name=$1 method=$2 file=$3
@@ -23,7 +24,7 @@ ours() {  # name method file extra...
   read -r wall user sys <<<"$t"
   local trust
   trust=$($peer trust "$file.npy" "$name.ours.tsv" --labels "${file}_labels.npy")
-  echo "{\"bench\": \"$name\", \"who\": \"embedscope\", \"wall_s\": $wall, \"cpu_s\": $(echo "$user + $sys" | bc), \"quality\": $trust}"
+  echo "{\"bench\": \"$name\", \"who\": \"embedscope\", \"wall_s\": $wall, \"cpu_s\": $(echo "$user + $sys" | bc), \"quality\": $trust, \"load\": \"$(load)\"}"
 }
 theirs() {  # name peer file extra...
   local name=$1 kind=$2 file=$3
@@ -31,7 +32,7 @@ theirs() {  # name peer file extra...
   local j trust
   j=$($peer "$kind" "$file.npy" "$name.peer.tsv" "$@")
   trust=$($peer trust "$file.npy" "$name.peer.tsv" --labels "${file}_labels.npy")
-  echo "{\"bench\": \"$name\", \"who\": \"peer\", \"fit\": $j, \"quality\": $trust}"
+  echo "{\"bench\": \"$name\", \"who\": \"peer\", \"fit\": $j, \"quality\": $trust, \"load\": \"$(load)\"}"
 }
 for w in $which; do
   case $w in
@@ -43,6 +44,7 @@ for w in $which; do
       data c100k_64 100000 64
       t=$( { /usr/bin/time -f "%e %U %S" "$bin" project --vectors c100k_64.npy --method tsne --save tsne100k.ours.tsv --threads 2 >/dev/null; } 2>&1 | tail -1)
       read -r wall user sys <<<"$t"
-      echo "{\"bench\": \"tsne100k\", \"who\": \"embedscope\", \"wall_s\": $wall, \"cpu_s\": $(echo "$user + $sys" | bc)}" ;;
+      trust=$($peer trust c100k_64.npy tsne100k.ours.tsv --labels c100k_64_labels.npy)
+      echo "{\"bench\": \"tsne100k\", \"who\": \"embedscope\", \"threads\": 2, \"wall_s\": $wall, \"cpu_s\": $(echo "$user + $sys" | bc), \"quality_10k_subset\": $trust, \"load\": \"$(load)\"}" ;;
   esac
 done

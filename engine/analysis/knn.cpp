@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <unordered_set>
 
 namespace embedscope::analysis {
@@ -39,10 +40,14 @@ struct Cand {
 };
 // "a is a worse neighbour than b": smaller key, or equal key and larger row.
 inline bool worse(const Cand& a, const Cand& b) { return a.key < b.key || (a.key == b.key && a.row > b.row); }
-// Heap ordered so the worst kept candidate is on top.
-struct HeapCmp {
-  bool operator()(const Cand& a, const Cand& b) const { return worse(b, a); }
-};
+
+// Whether any of 16 keys reaches t (a compare and an OR reduction, which the compiler vectorises
+// where a float max reduction it does not).
+inline bool anyAtLeast(const float* __restrict k, float t) {
+  int hit = 0;
+  for (int i = 0; i < 16; ++i) hit |= k[i] >= t ? 1 : 0;
+  return hit != 0;
+}
 
 Matrix prepared(const Matrix& m, Metric metric) {
   if (metric != Metric::Cosine) return m;
@@ -58,16 +63,21 @@ Matrix prepared(const Matrix& m, Metric metric) {
 }
 
 float exactScore(const float* q, const float* x, Eigen::Index d, Metric metric) {
-  double s = 0;
-  if (metric == Metric::Euclidean) {
-    for (Eigen::Index c = 0; c < d; ++c) {
-      const double t = double(q[c]) - double(x[c]);
-      s += t * t;
+  // Double accumulators, eight of them so the adds do not wait on each other.
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  Eigen::Index c = 0;
+  const bool l2 = metric == Metric::Euclidean;
+  for (; c + 8 <= d; c += 8)
+    for (int u = 0; u < 8; ++u) {
+      const double a = q[c + u], b = x[c + u];
+      acc[u] += l2 ? (a - b) * (a - b) : a * b;
     }
-    return static_cast<float>(std::sqrt(s));
+  for (; c < d; ++c) {
+    const double a = q[c], b = x[c];
+    acc[0] += l2 ? (a - b) * (a - b) : a * b;
   }
-  for (Eigen::Index c = 0; c < d; ++c) s += double(q[c]) * double(x[c]);
-  return static_cast<float>(s);
+  const double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  return static_cast<float>(l2 ? std::sqrt(s) : s);
 }
 
 Result<KnnGraph> knnImpl(const Matrix& data0, const Matrix& queries0, int k, Metric metric, const RunControl& control,
@@ -90,20 +100,36 @@ Result<KnnGraph> knnImpl(const Matrix& data0, const Matrix& queries0, int k, Met
   if (nq == 0) return g;
 
   // Squared norms for the euclidean key; a non-finite row gets +inf so its key is never finite.
-  Eigen::VectorXf sq(n);
-  std::vector<char> usable(static_cast<std::size_t>(n), 1);
+  // key = scale * product - bias[r]: bias is |x|^2 (euclidean) or 0, and +inf for an unusable row
+  // (so its key is -inf or NaN, never above a threshold).
+  const float scale = metric == Metric::Euclidean ? 2.f : 1.f;
+  std::vector<float> bias(static_cast<std::size_t>(n), 0.f);
   for (std::int64_t r = 0; r < n; ++r) {
     bool fin = true;
     for (Eigen::Index c = 0; c < d; ++c) fin &= std::isfinite(data(r, c));
-    usable[static_cast<std::size_t>(r)] = fin;
-    sq[r] = fin ? data.row(r).squaredNorm() : 0.f;
+    bias[static_cast<std::size_t>(r)] = !fin                        ? std::numeric_limits<float>::infinity()
+                                        : metric == Metric::Euclidean ? data.row(r).squaredNorm()
+                                                                      : 0.f;
   }
-  constexpr std::int64_t kQueryBlock = 256, kDataBlock = 2048;
+  constexpr std::int64_t kQueryBlock = 256, kDataBlock = 2048, kChunk = 16;
   const std::int64_t queryBlocks = (nq + kQueryBlock - 1) / kQueryBlock;
   std::atomic<bool> stop{false};
   parallelFor(queryBlocks, control.threadCount(), [&](std::int64_t b0, std::int64_t b1, int worker) {
     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> prod;
-    std::vector<std::vector<Cand>> heaps(kQueryBlock);
+    // Per query: candidates at or above the current threshold (the k-th best key kept so far),
+    // appended unsorted and cut back to the best k whenever the buffer fills. Almost every entry
+    // is below the threshold, so the scan is a vectorised max over chunks.
+    std::vector<std::vector<Cand>> bufs(kQueryBlock);
+    std::vector<float> thr(kQueryBlock);
+    std::vector<float> keys(static_cast<std::size_t>(kDataBlock));
+    const std::size_t cap = static_cast<std::size_t>(std::max(8 * k, 512));
+    const auto better = [](const Cand& x, const Cand& y) { return worse(y, x); };
+    const auto cut = [&](std::vector<Cand>& buf, float& t) {
+      if (buf.size() <= static_cast<std::size_t>(k)) return;
+      std::nth_element(buf.begin(), buf.begin() + (k - 1), buf.end(), better);
+      buf.resize(static_cast<std::size_t>(k));
+      t = buf[static_cast<std::size_t>(k - 1)].key;  // the k-th best: nothing below it can enter
+    };
     for (std::int64_t qb = b0; qb < b1 && !stop; ++qb) {
       if (control.cancelled()) {
         stop = true;
@@ -111,41 +137,47 @@ Result<KnnGraph> knnImpl(const Matrix& data0, const Matrix& queries0, int k, Met
       }
       const std::int64_t q0 = qb * kQueryBlock, q1 = std::min(nq, q0 + kQueryBlock);
       std::vector<std::unordered_set<std::int64_t>> ex(static_cast<std::size_t>(q1 - q0));
-      std::vector<int> want(static_cast<std::size_t>(q1 - q0), k);
       for (std::int64_t q = q0; q < q1; ++q) {
-        auto& h = heaps[static_cast<std::size_t>(q - q0)];
-        h.clear();
+        auto& buf = bufs[static_cast<std::size_t>(q - q0)];
+        buf.clear();
+        buf.reserve(cap + kChunk);
+        thr[static_cast<std::size_t>(q - q0)] = -std::numeric_limits<float>::infinity();
         if (!exclude.empty()) ex[static_cast<std::size_t>(q - q0)].insert(exclude[q].begin(), exclude[q].end());
       }
       const auto qBlock = queries.middleRows(q0, q1 - q0);
       for (std::int64_t r0 = 0; r0 < n; r0 += kDataBlock) {
-        const std::int64_t r1 = std::min(n, r0 + kDataBlock);
-        prod.noalias() = qBlock * data.middleRows(r0, r1 - r0).transpose();
+        const std::int64_t r1 = std::min(n, r0 + kDataBlock), len = r1 - r0;
+        prod.noalias() = qBlock * data.middleRows(r0, len).transpose();
+        const float* bb = bias.data() + r0;
         for (std::int64_t q = q0; q < q1; ++q) {
-          auto& h = heaps[static_cast<std::size_t>(q - q0)];
+          auto& buf = bufs[static_cast<std::size_t>(q - q0)];
+          float& t0 = thr[static_cast<std::size_t>(q - q0)];
           const auto& exq = ex[static_cast<std::size_t>(q - q0)];
           const float* row = prod.data() + (q - q0) * prod.cols();
-          for (std::int64_t r = r0; r < r1; ++r) {
-            if (!usable[static_cast<std::size_t>(r)]) continue;
-            float key = row[r - r0];
-            if (metric == Metric::Euclidean) key = 2.f * key - sq[r];
-            if (!std::isfinite(key)) continue;
-            const Cand c{key, r};
-            if (static_cast<int>(h.size()) == k && !worse(h.front(), c)) continue;
-            if ((excludeSelf && r == q) || (!exq.empty() && exq.count(r))) continue;
-            if (static_cast<int>(h.size()) < k) {
-              h.push_back(c);
-              std::push_heap(h.begin(), h.end(), HeapCmp{});
-            } else {
-              std::pop_heap(h.begin(), h.end(), HeapCmp{});
-              h.back() = c;
-              std::push_heap(h.begin(), h.end(), HeapCmp{});
+          float* kk = keys.data();
+          // Eigen maps so both loops vectorise (plain loops do not: float max is not associative
+          // for the compiler, and the buffers might alias).
+          Eigen::Map<Eigen::ArrayXf>(kk, len) =
+              scale * Eigen::Map<const Eigen::ArrayXf>(row, len) - Eigen::Map<const Eigen::ArrayXf>(bb, len);
+          for (std::int64_t c0 = 0; c0 < len; c0 += kChunk) {
+            const std::int64_t c1 = std::min(len, c0 + kChunk);
+            if (c1 - c0 == kChunk && !anyAtLeast(kk + c0, t0)) continue;
+            for (std::int64_t t = c0; t < c1; ++t) {
+              const float key = kk[t];
+              // Equal keys pass (the cut breaks ties by row); NaN and -inf never do.
+              if (!(key >= t0) || !std::isfinite(key)) continue;
+              const std::int64_t r = r0 + t;
+              if ((excludeSelf && r == q) || (!exq.empty() && exq.count(r))) continue;
+              buf.push_back(Cand{key, r});
             }
+            if (buf.size() >= cap) cut(buf, t0);
           }
         }
       }
       for (std::int64_t q = q0; q < q1; ++q) {
-        auto& h = heaps[static_cast<std::size_t>(q - q0)];
+        auto& h = bufs[static_cast<std::size_t>(q - q0)];
+        float unused = 0;
+        cut(h, unused);
         // Rescore the winners directly (the expanded euclidean form loses digits), then order.
         std::vector<Cand> best(h.begin(), h.end());
         for (auto& c : best) {

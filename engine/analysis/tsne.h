@@ -3,7 +3,8 @@
 // 1000 iterations, early exaggeration 12 for the first 250, learning rate "auto"
 // (max(N / exaggeration / 4, 50)), PCA initialisation scaled to std 1e-4, momentum 0.5 then 0.8,
 // gains +0.2 / x0.8 with a floor of 0.01. Input affinities use the 3 * perplexity + 1 nearest
-// neighbours (squared euclidean), symmetrised and normalised.
+// neighbours (squared euclidean; exact blocked search up to 150,000 rows, HNSW beyond), symmetrised
+// and normalised.
 //
 // Repulsion is computed exactly (small N), by Barnes-Hut (2-D quadtree / 3-D octree, angle 0.5),
 // or by FFT-accelerated interpolation on a grid (Linderman et al. 2019, "FIt-SNE"; 2-D only) for

@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <limits>
 #include <vector>
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
 
 #include "engine/analysis/hnsw_index.h"
 #include "engine/analysis/pca.h"
@@ -191,7 +195,133 @@ Result<FuzzyGraph> fuzzySimplicialSet(const Matrix& x, int nNeighbors, Metric me
 
 }  // namespace
 
-Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunControl& control) {
+Result<Matrix> spectralLayout(std::int64_t n, const std::vector<std::int32_t>& head,
+                              const std::vector<std::int32_t>& tail, const std::vector<double>& weight, int dims,
+                              std::uint64_t seed) {
+  if (n < dims + 2) return Status::unavailable("too few vertices for a spectral layout");
+  // Connected components (union-find): the trivial eigenvalue 1 repeats once per component, and
+  // the eigenvectors then only say which component a vertex is in.
+  std::vector<std::int64_t> parent(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) parent[static_cast<std::size_t>(i)] = i;
+  auto find = [&](std::int64_t v) {
+    while (parent[static_cast<std::size_t>(v)] != v) {
+      parent[static_cast<std::size_t>(v)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(v)])];
+      v = parent[static_cast<std::size_t>(v)];
+    }
+    return v;
+  };
+  std::vector<double> deg(static_cast<std::size_t>(n), 0.0);
+  for (std::size_t e = 0; e < head.size(); ++e) {
+    if (!(weight[e] > 0)) continue;
+    deg[static_cast<std::size_t>(head[e])] += weight[e];
+    const std::int64_t ra = find(head[e]), rb = find(tail[e]);
+    if (ra != rb) parent[static_cast<std::size_t>(std::max(ra, rb))] = std::min(ra, rb);
+  }
+  std::int64_t components = 0;
+  for (std::int64_t i = 0; i < n; ++i) components += find(i) == i ? 1 : 0;
+  if (components > 1)
+    return Status::unavailable("the graph has " + std::to_string(components) + " connected components");
+  for (double dg : deg)
+    if (!(dg > 0)) return Status::unavailable("the graph has an isolated vertex");
+
+  // CSR of the normalised adjacency M = D^-1/2 W D^-1/2.
+  std::vector<std::int64_t> rowPtr(static_cast<std::size_t>(n + 1), 0);
+  for (std::size_t e = 0; e < head.size(); ++e)
+    if (weight[e] > 0) rowPtr[static_cast<std::size_t>(head[e]) + 1]++;
+  for (std::int64_t i = 0; i < n; ++i) rowPtr[static_cast<std::size_t>(i + 1)] += rowPtr[static_cast<std::size_t>(i)];
+  std::vector<std::int32_t> col(static_cast<std::size_t>(rowPtr.back()));
+  std::vector<double> val(col.size());
+  {
+    std::vector<std::int64_t> fill(rowPtr.begin(), rowPtr.end() - 1);
+    for (std::size_t e = 0; e < head.size(); ++e) {
+      if (!(weight[e] > 0)) continue;
+      const auto t = static_cast<std::size_t>(fill[static_cast<std::size_t>(head[e])]++);
+      col[t] = tail[e];
+      val[t] = weight[e] / std::sqrt(deg[static_cast<std::size_t>(head[e])] * deg[static_cast<std::size_t>(tail[e])]);
+    }
+  }
+  // The trivial eigenvector (eigenvalue 1): sqrt(degree), normalised. It is projected out of the
+  // block every step.
+  Eigen::VectorXd u0(n);
+  for (std::int64_t i = 0; i < n; ++i) u0[i] = std::sqrt(deg[static_cast<std::size_t>(i)]);
+  u0.normalize();
+  // Block power iteration on S = (I + M) / 2 (eigenvalues in [0, 1], so the largest of M are the
+  // largest of S and no negative eigenvalue of M competes), with Rayleigh-Ritz every few steps;
+  // a few extra columns speed up convergence of the wanted ones.
+  const int block = static_cast<int>(std::min<std::int64_t>(n - 1, dims + 4));  // <= 7
+  Eigen::MatrixXd v(n, block), w(n, block);
+  Rng rng(seed ^ 0x5bd1e995u);
+  for (std::int64_t i = 0; i < n; ++i)
+    for (int c = 0; c < block; ++c) v(i, c) = rng.normal();
+  auto applyS = [&](const Eigen::MatrixXd& in, Eigen::MatrixXd& out) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      // Fixed-capacity row (the block is at most 7 wide): no allocation per vertex and step.
+      Eigen::Matrix<double, 1, Eigen::Dynamic, Eigen::RowMajor, 1, 8> acc = in.row(i);
+      for (std::int64_t t = rowPtr[static_cast<std::size_t>(i)]; t < rowPtr[static_cast<std::size_t>(i + 1)]; ++t)
+        acc += val[static_cast<std::size_t>(t)] * in.row(col[static_cast<std::size_t>(t)]);
+      out.row(i) = 0.5 * acc;
+    }
+  };
+  auto orthonormalise = [&](Eigen::MatrixXd& m) {
+    m -= u0 * (u0.transpose() * m);
+    Eigen::HouseholderQR<Eigen::MatrixXd> qr(m);
+    m = qr.householderQ() * Eigen::MatrixXd::Identity(n, block);
+  };
+  orthonormalise(v);
+  // umap-learn asks eigsh for tol 1e-4; the residual here is ||S v - theta v|| per Ritz vector.
+  constexpr double kTol = 1e-4;
+  const int maxIter = 3000;
+  bool converged = false;
+  Eigen::MatrixXd ritz;
+  for (int it = 1; it <= maxIter; ++it) {
+    applyS(v, w);
+    v.swap(w);
+    orthonormalise(v);
+    if (it % 10 != 0 && it != maxIter) continue;
+    // Rayleigh-Ritz: rotate the block onto the eigenvectors of its projected operator.
+    applyS(v, w);
+    const Eigen::MatrixXd h = v.transpose() * w;
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (h + h.transpose()));
+    // Eigen sorts ascending: the wanted ones are the last `dims`.
+    v = v * es.eigenvectors();
+    w = w * es.eigenvectors();
+    double worst = 0;
+    for (int c = block - dims; c < block; ++c)
+      worst = std::max(worst, (w.col(c) - es.eigenvalues()[c] * v.col(c)).norm());
+    if (worst < kTol) {
+      converged = true;
+      ritz = v.rightCols(dims).rowwise().reverse();  // largest eigenvalue first
+      break;
+    }
+  }
+  if (!converged) return Status::unavailable("the spectral layout did not converge");
+  Matrix out(n, dims);
+  for (std::int64_t i = 0; i < n; ++i)
+    for (int d = 0; d < dims; ++d) out(i, d) = static_cast<float>(ritz(i, d));
+  return out;
+}
+
+struct Umap::Impl {
+  UmapOptions options;
+  std::int64_t n = 0;
+  int dims = 2;
+  double a = 0, b = 0;
+  int epochs = 0, epoch = 0;
+  UmapInit init = UmapInit::Spectral;
+  std::vector<double> y;
+  // The sampling schedule (umap-learn's make_epochs_per_sample), edges too weak to be sampled
+  // even once dropped.
+  std::vector<std::int32_t> head, tail;
+  std::vector<double> eps, nextSample, epsNeg, nextNeg;
+  Rng rng{0};
+};
+
+Umap::Umap() : m_impl(std::make_unique<Impl>()) {}
+Umap::~Umap() = default;
+Umap::Umap(Umap&&) noexcept = default;
+Umap& Umap::operator=(Umap&&) noexcept = default;
+
+Result<Umap> Umap::create(const Matrix& x, const UmapOptions& options, const RunControl& control) {
   if (options.dims < 1 || options.dims > 3)
     return Status::invalidArgument("UMAP dims must be 1 to 3. Received: dims=" + std::to_string(options.dims));
   if (options.nNeighbors < 2)
@@ -205,26 +335,74 @@ Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunCo
   if (options.initialLayout && (options.initialLayout->rows() != x.rows() ||
                                 options.initialLayout->cols() != options.dims || !options.initialLayout->allFinite()))
     return Status::invalidArgument("the initial layout must be rows x dims and finite");
-  const std::int64_t n = x.rows();
-  const int dims = options.dims;
-  UmapResult res;
-  std::tie(res.a, res.b) = umapCurveParameters(options.spread, options.minDist);
-  res.epochs = options.epochs > 0 ? options.epochs : (n <= 10000 ? 500 : 200);
-  res.layout = Matrix::Zero(n, dims);
-  if (n < 2) return res;
+  Umap u;
+  Impl& im = *u.m_impl;
+  im.options = options;
+  im.n = x.rows();
+  im.dims = options.dims;
+  std::tie(im.a, im.b) = umapCurveParameters(options.spread, options.minDist);
+  im.epochs = options.epochs > 0 ? options.epochs : (im.n <= 10000 ? 500 : 200);
+  im.init = options.initialLayout ? UmapInit::Pca : options.init;
+  im.y.assign(static_cast<std::size_t>(im.n * im.dims), 0.0);
+  im.rng = Rng(options.seed);
+  if (im.n < 2) {
+    im.epoch = im.epochs;  // nothing to optimise
+    return u;
+  }
+  const std::int64_t n = im.n;
+  const int dims = im.dims;
 
   auto graph = fuzzySimplicialSet(x, options.nNeighbors, options.metric, control);
   if (!graph) return graph.status();
   FuzzyGraph& fg = *graph;
   if (control.cancelled()) return Status::cancelled();
 
-  // Initial layout: given, or the PCA of the input; either scaled to [0, 10] per axis.
-  std::vector<double> y(static_cast<std::size_t>(n * dims), 0.0);
-  Rng rng(options.seed);
+  // umap-learn drops edges below max / epochs before both the spectral layout and the SGD.
+  const double wmax = fg.weight.empty() ? 1.0 : *std::max_element(fg.weight.begin(), fg.weight.end());
+  for (std::size_t e = 0; e < fg.weight.size(); ++e) {
+    if (fg.weight[e] < wmax / im.epochs) continue;
+    im.head.push_back(fg.head[e]);
+    im.tail.push_back(fg.tail[e]);
+    const double s = wmax / fg.weight[e];
+    im.eps.push_back(s);
+    im.nextSample.push_back(s);
+    const double sn =
+        options.negativeSampleRate > 0 ? s / options.negativeSampleRate : std::numeric_limits<double>::infinity();
+    im.epsNeg.push_back(sn);
+    im.nextNeg.push_back(sn);
+  }
+
+  std::vector<double>& y = im.y;
+  Rng& rng = im.rng;
   if (options.initialLayout) {
     for (std::int64_t i = 0; i < n; ++i)
       for (int d = 0; d < dims; ++d) y[static_cast<std::size_t>(i * dims + d)] = (*options.initialLayout)(i, d);
-  } else {
+    control.report("initialise", 0.3);
+    return u;
+  }
+  bool placed = false;
+  if (im.init == UmapInit::Spectral) {
+    std::vector<double> w;
+    w.reserve(im.head.size());
+    for (double e : im.eps) w.push_back(wmax / e);
+    auto sp = spectralLayout(n, im.head, im.tail, w, dims, options.seed);
+    if (sp) {
+      // umap-learn: scaled so the largest coordinate is 10, then a little noise.
+      const double mx = sp->cwiseAbs().maxCoeff();
+      const double expansion = mx > 0 ? 10.0 / mx : 1.0;
+      for (std::int64_t i = 0; i < n; ++i)
+        for (int d = 0; d < dims; ++d)
+          y[static_cast<std::size_t>(i * dims + d)] = double((*sp)(i, d)) * expansion + rng.normal() * 1e-4;
+      placed = true;
+    } else {
+      im.init = UmapInit::Pca;  // disconnected graph: PCA keeps the components' relative places
+    }
+  }
+  if (!placed && im.init == UmapInit::Random) {
+    for (auto& v : y) v = rng.uniform01() * 20.0 - 10.0;
+    placed = true;
+  }
+  if (!placed) {
     PcaOptions po;
     po.components.clear();
     for (int d = 0; d < dims; ++d) po.components.push_back(d);
@@ -232,47 +410,41 @@ Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunCo
     auto pr = pca(x, po, control);
     if (!pr) return pr.status();
     for (std::int64_t i = 0; i < n; ++i)
-      for (int d = 0; d < dims; ++d) y[static_cast<std::size_t>(i * dims + d)] = pr->coordinates(i, d);
-    for (int d = 0; d < dims; ++d) {
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      for (std::int64_t i = 0; i < n; ++i) {
-        lo = std::min(lo, y[static_cast<std::size_t>(i * dims + d)]);
-        hi = std::max(hi, y[static_cast<std::size_t>(i * dims + d)]);
-      }
-      for (std::int64_t i = 0; i < n; ++i) {
-        double& v = y[static_cast<std::size_t>(i * dims + d)];
+      for (int d = 0; d < dims; ++d)
         // Small jitter (as umap-learn adds to its spectral start) also separates duplicate rows.
-        v = (hi > lo ? 10.0 * (v - lo) / (hi - lo) : 5.0) + rng.normal() * 1e-4;
-      }
+        y[static_cast<std::size_t>(i * dims + d)] = pr->coordinates(i, d) + rng.normal() * 1e-4;
+  }
+  // umap-learn rescales every computed start to [0, 10] per axis.
+  for (int d = 0; d < dims; ++d) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::int64_t i = 0; i < n; ++i) {
+      lo = std::min(lo, y[static_cast<std::size_t>(i * dims + d)]);
+      hi = std::max(hi, y[static_cast<std::size_t>(i * dims + d)]);
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      double& v = y[static_cast<std::size_t>(i * dims + d)];
+      v = hi > lo ? 10.0 * (v - lo) / (hi - lo) : 5.0 + rng.normal() * 1e-4;
     }
   }
+  control.report("initialise", 0.3);
+  return u;
+}
 
-  // Edge sampling schedule (umap-learn's make_epochs_per_sample), dropping edges too weak to be
-  // sampled even once.
-  const double wmax = fg.weight.empty() ? 1.0 : *std::max_element(fg.weight.begin(), fg.weight.end());
-  std::vector<std::int32_t> head, tail;
-  std::vector<double> eps, nextSample, epsNeg, nextNeg;
-  for (std::size_t e = 0; e < fg.weight.size(); ++e) {
-    if (fg.weight[e] < wmax / res.epochs) continue;
-    head.push_back(fg.head[e]);
-    tail.push_back(fg.tail[e]);
-    const double s = wmax / fg.weight[e];
-    eps.push_back(s);
-    nextSample.push_back(s);
-    const double sn =
-        options.negativeSampleRate > 0 ? s / options.negativeSampleRate : std::numeric_limits<double>::infinity();
-    epsNeg.push_back(sn);
-    nextNeg.push_back(sn);
-  }
-  const double a = res.a, b = res.b, gamma = options.repulsionStrength;
+Status Umap::step(int count, const RunControl& control) {
+  Impl& im = *m_impl;
+  const std::int64_t n = im.n;
+  const int dims = im.dims;
+  const double a = im.a, b = im.b, gamma = im.options.repulsionStrength;
   auto clip = [](double v) { return std::clamp(v, -4.0, 4.0); };
-  for (int epoch = 0; epoch < res.epochs; ++epoch) {
+  std::vector<double>& y = im.y;
+  for (int s0 = 0; s0 < count && im.epoch < im.epochs; ++s0) {
     if (control.cancelled()) return Status::cancelled();
-    const double alpha = options.learningRate * (1.0 - double(epoch) / res.epochs);
-    for (std::size_t e = 0; e < head.size(); ++e) {
-      if (nextSample[e] > epoch) continue;
-      double* cur = y.data() + std::int64_t(head[e]) * dims;
-      double* oth = y.data() + std::int64_t(tail[e]) * dims;
+    const int epoch = im.epoch;
+    const double alpha = im.options.learningRate * (1.0 - double(epoch) / im.epochs);
+    for (std::size_t e = 0; e < im.head.size(); ++e) {
+      if (im.nextSample[e] > epoch) continue;
+      double* cur = y.data() + std::int64_t(im.head[e]) * dims;
+      double* oth = y.data() + std::int64_t(im.tail[e]) * dims;
       double d2 = 0;
       for (int d = 0; d < dims; ++d) d2 += (cur[d] - oth[d]) * (cur[d] - oth[d]);
       double coeff = 0;
@@ -287,11 +459,11 @@ Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunCo
         cur[d] += gd * alpha;
         oth[d] -= gd * alpha;
       }
-      nextSample[e] += eps[e];
-      const int negatives = static_cast<int>((epoch - nextNeg[e]) / epsNeg[e]);
+      im.nextSample[e] += im.eps[e];
+      const int negatives = static_cast<int>((epoch - im.nextNeg[e]) / im.epsNeg[e]);
       for (int s = 0; s < negatives; ++s) {
-        const auto kk = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(n)));
-        if (kk == head[e]) continue;
+        const auto kk = static_cast<std::int64_t>(im.rng.below(static_cast<std::uint64_t>(n)));
+        if (kk == im.head[e]) continue;
         const double* o = y.data() + kk * dims;
         double q2 = 0;
         for (int d = 0; d < dims; ++d) q2 += (cur[d] - o[d]) * (cur[d] - o[d]);
@@ -300,14 +472,40 @@ Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunCo
         const double c = 2.0 * gamma * b / ((0.001 + q2) * (a * p2b + 1.0));
         for (int d = 0; d < dims; ++d) cur[d] += clip(c * (cur[d] - o[d])) * alpha;
       }
-      if (negatives > 0) nextNeg[e] += negatives * epsNeg[e];
+      if (negatives > 0) im.nextNeg[e] += negatives * im.epsNeg[e];
     }
-    if ((epoch % 10) == 0) control.report("optimise", 0.3 + 0.7 * double(epoch + 1) / res.epochs, epoch + 1);
+    ++im.epoch;
+    if ((im.epoch % 10) == 0 || im.epoch == im.epochs)
+      control.report("optimise", 0.3 + 0.7 * double(im.epoch) / im.epochs, im.epoch);
   }
-  for (std::int64_t i = 0; i < n; ++i)
-    for (int d = 0; d < dims; ++d) res.layout(i, d) = static_cast<float>(y[static_cast<std::size_t>(i * dims + d)]);
-  control.report("optimise", 1.0, res.epochs);
-  return res;
+  return Status::ok();
+}
+
+Matrix Umap::layout() const {
+  const Impl& im = *m_impl;
+  Matrix out(im.n, im.dims);
+  for (std::int64_t i = 0; i < im.n; ++i)
+    for (int d = 0; d < im.dims; ++d) out(i, d) = static_cast<float>(im.y[static_cast<std::size_t>(i * im.dims + d)]);
+  return out;
+}
+
+int Umap::epoch() const { return m_impl->epoch; }
+int Umap::totalEpochs() const { return m_impl->epochs; }
+double Umap::a() const { return m_impl->a; }
+double Umap::b() const { return m_impl->b; }
+UmapInit Umap::init() const { return m_impl->init; }
+
+Result<UmapResult> umap(const Matrix& x, const UmapOptions& options, const RunControl& control) {
+  auto u = Umap::create(x, options, control);
+  if (!u) return u.status();
+  while (!u->done()) EMBEDSCOPE_TRY(u->step(50, control));
+  UmapResult r;
+  r.layout = u->layout();
+  r.a = u->a();
+  r.b = u->b();
+  r.epochs = u->totalEpochs();
+  r.init = u->init();
+  return r;
 }
 
 }  // namespace embedscope::analysis

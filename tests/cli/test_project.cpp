@@ -75,6 +75,13 @@ class TestProject : public QObject {
     QTest::newRow("umap npy") << "umap"
                               << "x.npy" << 2
                               << QStringList{"--n-neighbors", "10", "--min-dist", "0.2", "--iterations", "100"};
+    QTest::newRow("tsne npy, Barnes-Hut forced") << "tsne"
+                                                 << "x.npy" << 2
+                                                 << QStringList{"--perplexity", "10", "--iterations", "200",
+                                                                "--tsne-method", "barnes_hut"};
+    QTest::newRow("umap npy, random start") << "umap"
+                                            << "x.npy" << 2
+                                            << QStringList{"--iterations", "50", "--umap-init", "random"};
     QTest::newRow("tsne with NaN, zero and duplicate rows")
         << "tsne"
         << "bad.npy" << 2 << QStringList{"--perplexity", "10", "--iterations", "250"};
@@ -155,6 +162,12 @@ class TestProject : public QObject {
         << 2;
     QTest::newRow("perplexity too large for 120 rows")
         << QStringList{"project", "--vectors", "x.npy", "--method", "tsne", "--perplexity", "500", "--save", "o.tsv"}
+        << 2;
+    QTest::newRow("unknown t-SNE method")
+        << QStringList{"project", "--vectors", "x.npy", "--method", "tsne", "--tsne-method", "pca", "--save", "o.tsv"}
+        << 2;
+    QTest::newRow("unknown UMAP init")
+        << QStringList{"project", "--vectors", "x.npy", "--method", "umap", "--umap-init", "tsne", "--save", "o.tsv"}
         << 2;
     QTest::newRow("missing file") << QStringList{"project", "--vectors", "nope.npy", "--method",
                                                  "pca",     "--save",    "o.tsv"}

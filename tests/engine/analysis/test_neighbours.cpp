@@ -68,6 +68,8 @@ class TestNeighbours : public QObject {
       QTest::newRow(name + ": 7 rows, k larger than the table") << 7 << 3 << 10 << m << 1;
       QTest::newRow(name + ": 127 x 17, k 5") << 127 << 17 << 5 << m << 1;
       QTest::newRow(name + ": 3000 x 33 spans data blocks, 2 threads") << 3000 << 33 << 12 << m << 2;
+      // t-SNE's 91 neighbours: the candidate buffer fills and is cut back many times per query.
+      QTest::newRow(name + ": 4500 x 8, k 91, buffer cuts") << 4500 << 8 << 91 << m << 1;
     }
   }
   void exactMatchesBruteForce() {

@@ -264,6 +264,108 @@ class TestProjections : public QObject {
     QVERIFY(!testing::bitEqual(r->layout, other->layout));  // the seed matters
   }
 
+  void spectralLayoutSeparatesPlantedBlocks() {
+    // Three dense blocks of 60 vertices joined by a handful of weak edges: the two leading
+    // non-trivial eigenvectors of D^-1/2 W D^-1/2 separate them (each block its own place).
+    const int blocks = 3, per = 60;
+    const std::int64_t n = blocks * per;
+    std::vector<std::int32_t> head, tail;
+    std::vector<double> w;
+    auto edge = [&](int i, int j, double v) {
+      head.push_back(i), tail.push_back(j), w.push_back(v);
+      head.push_back(j), tail.push_back(i), w.push_back(v);
+    };
+    Rng rng(11);
+    for (int b = 0; b < blocks; ++b)
+      for (int i = 0; i < per; ++i)
+        for (int t = 0; t < 8; ++t) {
+          const int j = static_cast<int>(rng.below(per));
+          if (j != i) edge(b * per + i, b * per + j, 0.5 + 0.5 * rng.uniform01());
+        }
+    for (int b = 0; b < blocks; ++b) edge(b * per, ((b + 1) % blocks) * per + 1, 0.05);
+    std::vector<int> label(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) label[static_cast<std::size_t>(i)] = static_cast<int>(i / per);
+    auto sp = spectralLayout(n, head, tail, w, 2, 1);
+    QVERIFY2(sp.isOk(), qPrintable(QString::fromStdString(sp.status().message())));
+    QVERIFY(allFinite(*sp));
+    const double pur = testing::purity(*sp, label);
+    QVERIFY2(pur > 0.98, qPrintable(QString("purity %1").arg(pur)));
+    // Deterministic for a seed.
+    auto again = spectralLayout(n, head, tail, w, 2, 1);
+    QVERIFY(again.isOk() && testing::bitEqual(*sp, *again));
+    // Cut the weak edges: three components, no spectral layout (UMAP then falls back to PCA).
+    std::vector<std::int32_t> h2, t2;
+    std::vector<double> w2;
+    for (std::size_t e = 0; e < head.size(); ++e)
+      if (label[static_cast<std::size_t>(head[e])] == label[static_cast<std::size_t>(tail[e])])
+        h2.push_back(head[e]), t2.push_back(tail[e]), w2.push_back(w[e]);
+    QCOMPARE(spectralLayout(n, h2, t2, w2, 2, 1).status().code(), StatusCode::Unavailable);
+  }
+
+  void umapStartsSpectralAndFallsBack() {
+    // Touching clusters: one connected k-NN graph, so the start is spectral and already sorts
+    // the points by cluster before any epoch.
+    const auto close = testing::plantedClusters(600, 4, 3, 3.0f, 5);
+    UmapOptions o;
+    o.epochs = 200;
+    auto u = Umap::create(close.x, o);
+    QVERIFY(u.isOk());
+    QCOMPARE(u->init(), UmapInit::Spectral);
+    QCOMPARE(u->epoch(), 0);
+    const Matrix start = u->layout();
+    QVERIFY(allFinite(start));
+    QVERIFY(start.minCoeff() >= -1e-3f && start.maxCoeff() <= 10.001f);  // umap-learn's [0, 10] box
+    const double pur0 = testing::purity(start, close.label);
+    QVERIFY2(pur0 > 0.9, qPrintable(QString("purity of the start %1").arg(pur0)));
+    // Far-apart clusters: the graph falls apart into components, PCA start instead.
+    const auto far = testing::plantedClusters(600, 16, 6, 0.5f, 5);
+    auto v = Umap::create(far.x, o);
+    QVERIFY(v.isOk());
+    QCOMPARE(v->init(), UmapInit::Pca);
+    o.init = UmapInit::Random;
+    auto r = Umap::create(far.x, o);
+    QVERIFY(r.isOk());
+    QCOMPARE(r->init(), UmapInit::Random);
+  }
+
+  void umapStepsMatchOneRun() {
+    const auto p = testing::plantedClusters(400, 8, 4, 2.0f, 9);
+    UmapOptions o;
+    o.epochs = 150;
+    o.seed = 8;
+    auto whole = umap(p.x, o);
+    QVERIFY(whole.isOk());
+    auto u = Umap::create(p.x, o);
+    QVERIFY(u.isOk());
+    QCOMPARE(u->totalEpochs(), 150);
+    int frames = 0;
+    Matrix previous = u->layout();
+    std::vector<int> reported;
+    RunControl rc;
+    rc.progress = [&](const Progress& pr) { reported.push_back(pr.iteration); };
+    while (!u->done()) {
+      QVERIFY(u->step(23, rc).isOk());
+      ++frames;
+      QVERIFY(!testing::bitEqual(previous, u->layout()));  // every frame moves
+      previous = u->layout();
+    }
+    QCOMPARE(frames, 7);
+    QCOMPARE(u->epoch(), 150);
+    QVERIFY(!reported.empty() && reported.back() == 150);
+    QVERIFY(testing::bitEqual(u->layout(), whole->layout));
+    QVERIFY(u->step(5).isOk());  // past the end: no change
+    QVERIFY(testing::bitEqual(u->layout(), whole->layout));
+    // Cancelled mid-run: the last whole epoch's layout stays.
+    CancelToken cancel;
+    cancel.cancel();
+    RunControl stop;
+    stop.cancel = &cancel;
+    auto c = Umap::create(p.x, o);
+    QVERIFY(c.isOk());
+    QCOMPARE(c->step(10, stop).code(), StatusCode::Cancelled);
+    QCOMPARE(c->epoch(), 0);
+  }
+
   void umapSurvivesZeroAndDuplicateRows() {
     auto p = testing::plantedClusters(300, 8, 3, 1.0f, 7);
     for (int i = 0; i < 100; ++i) p.x.row(i).setZero();
