@@ -194,7 +194,8 @@ class TestSkipGram : public QObject {
     for (std::int64_t k = 0; k < dp; ++k) QVERIFY(std::abs(in1[k] - in2[k]) < 1e-4f);
     for (std::int64_t k = 0; k < dp * rows; ++k) QVERIFY(std::abs(out1[k] - out2[k]) < 1e-4f);
 #else
-    QSKIP("no AVX-512 on this build: only the portable kernel exists");
+    // No AVX-512 kernel in this build (a portable -march): only the generic step exists to check.
+    QVERIFY(std::isfinite(s1.loss));
 #endif
     // Padding lanes stay zero.
     for (std::int64_t k = dim; k < dp; ++k) QCOMPARE(in1[k], 0.0f);
