@@ -14,6 +14,21 @@ std::vector<BenchShape> benchShapes(const BenchOptions& o) {
   return {{100000, 128}, {1000000, 64}};
 }
 
+SkipGramBenchSetup skipGramBenchSetup(const BenchOptions& o) {
+  SkipGramBenchSetup s;
+  data::TopicsPresetOptions po;
+  if (o.quick) po.sentences = 8000;
+  s.preset = data::generateTopicsPreset(po);
+  s.corpus.vocabulary.minCount = 5;
+  s.config.outputDim = 100;
+  s.config.window = 5;
+  s.config.negative = 5;
+  s.config.epochs = o.quick ? 1 : 5;
+  s.config.learningRate = 0.05;
+  s.config.sample = 1e-4;
+  return s;
+}
+
 std::int64_t benchBatchRows(const BenchOptions& o) { return o.quick ? 256 : 4096; }
 
 Matrix uniformTable(std::int64_t v, std::int64_t d, std::uint64_t seed) {

@@ -8,6 +8,9 @@
 
 #include "app/commands/bench_registry.h"
 #include "engine/core/matrix.h"
+#include "engine/data/text_corpus.h"
+#include "engine/data/topics_preset.h"
+#include "engine/tasks/skipgram_config.h"
 
 namespace embedscope::cli {
 
@@ -29,6 +32,16 @@ std::vector<std::int64_t> benchIds(std::int64_t n, std::int64_t vocab, bool zipf
 inline std::vector<std::int64_t> uniformIds(std::int64_t n, std::int64_t vocab, std::uint64_t seed) {
   return benchIds(n, vocab, false, seed);
 }
+
+// The skip-gram parts' run (cpu and vulkan suites alike): the `topics` preset (8,000 sentences with
+// --quick), min_count 5, and fastText's defaults: dim 100, window 5, 5 negatives, lr 0.05, -t 1e-4,
+// 5 epochs (1 with --quick). Threads and seed are the caller's.
+struct SkipGramBenchSetup {
+  data::TopicsPreset preset;
+  data::TextCorpusOptions corpus;
+  SkipGramConfig config;
+};
+SkipGramBenchSetup skipGramBenchSetup(const BenchOptions& o);
 
 // Seconds on the options' clock: wall (steady_clock), or this thread's CPU time, which leaves
 // out the time a shared machine gives to other processes (single-threaded measurements only).

@@ -7,6 +7,7 @@
 // corpus through Debian's fastText side by side.
 #include <chrono>
 
+#include "app/commands/bench_common.h"
 #include "app/commands/bench_registry.h"
 #include "engine/data/text_corpus.h"
 #include "engine/data/topics_preset.h"
@@ -18,19 +19,11 @@ namespace {
 
 Status skipgramPart(const BenchOptions& o, std::vector<BenchRecord>& out) {
   using Clock = std::chrono::steady_clock;
-  data::TopicsPresetOptions po;
-  if (o.quick) po.sentences = 8000;
-  const data::TopicsPreset preset = data::generateTopicsPreset(po);
-  SkipGramConfig cfg;
-  cfg.outputDim = 100;
-  cfg.window = 5;
-  cfg.negative = 5;
-  cfg.epochs = o.quick ? 1 : 5;
-  cfg.learningRate = 0.05;
-  cfg.sample = 1e-4;
+  const SkipGramBenchSetup setup = skipGramBenchSetup(o);
+  const data::TopicsPreset& preset = setup.preset;
+  const data::TextCorpusOptions& co = setup.corpus;
+  SkipGramConfig cfg = setup.config;
   cfg.threads = o.threads;
-  data::TextCorpusOptions co;
-  co.vocabulary.minCount = 5;
 
   std::vector<double> seconds, trainSeconds;
   std::int64_t tokens = 0;

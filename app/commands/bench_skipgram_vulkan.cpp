@@ -5,6 +5,7 @@
 // --repeats runs, with the held-out quality of the last run (purity@10, analogies) beside it.
 #include <chrono>
 
+#include "app/commands/bench_common.h"
 #include "app/commands/bench_registry.h"
 #include "engine/compute/vulkan/skipgram_kernel.h"
 #include "engine/compute/vulkan/skipgram_trainer_vulkan.h"
@@ -19,20 +20,11 @@ Status skipgramVulkanPart(const BenchOptions& o, std::vector<BenchRecord>& out) 
   auto ctx = vk::openSkipGramContext(false);
   if (!ctx) return ctx.status().withContext("the vulkan bench needs a Vulkan device");
   vk::KernelCache kernels(**ctx);
-  data::TopicsPresetOptions po;
-  if (o.quick) po.sentences = 8000;
-  const data::TopicsPreset preset = data::generateTopicsPreset(po);
-  data::TextCorpusOptions co;
-  co.vocabulary.minCount = 5;
-  auto corpus = data::buildTextCorpus(preset.text, co);
+  const SkipGramBenchSetup setup = skipGramBenchSetup(o);
+  const data::TopicsPreset& preset = setup.preset;
+  auto corpus = data::buildTextCorpus(preset.text, setup.corpus);
   if (!corpus) return corpus.status();
-  SkipGramConfig cfg;
-  cfg.outputDim = 100;
-  cfg.window = 5;
-  cfg.negative = 5;
-  cfg.epochs = o.quick ? 1 : 5;
-  cfg.learningRate = 0.05;
-  cfg.sample = 1e-4;
+  SkipGramConfig cfg = setup.config;
   const int defaultMode = vk::defaultSkipGramMode((*ctx)->info());
   std::vector<BenchRecord> records;
   std::vector<double> seconds;

@@ -449,20 +449,27 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   result.wordsProcessed = sh.wordCount.load();
   result.cancelled = cancel.isCancelled() && chunksDone < chunkCount;
   result.position = positionNow();
-  for (int e = 0; e < config.epochs; ++e) {
-    const SkipGramEpochSums& sums = result.position.epochSums[static_cast<std::size_t>(e)];
-    if (sums.targets == 0 && result.cancelled) break;
-    SkipGramEpochStats es;
-    es.epoch = e;
-    es.pairs = sums.pairs;
-    es.seconds = sums.seconds;
-    es.loss = sums.targets > 0 ? sums.loss / double(sums.targets) : 0.0;
-    result.pairs += es.pairs;
-    result.epochs.push_back(es);
-  }
+  result.epochs = epochStatsOf(result.position.epochSums, config.epochs, result.cancelled, &result.pairs);
   result.embeddings = unpad(syn0.get(), vocab, dim, dp);
   result.context = unpad(syn1.get(), vocab, dim, dp);
   return result;
+}
+
+std::vector<SkipGramEpochStats> epochStatsOf(const std::vector<SkipGramEpochSums>& sums, int epochs, bool cancelled,
+                                             std::int64_t* pairs) {
+  std::vector<SkipGramEpochStats> out;
+  for (int e = 0; e < epochs && e < static_cast<int>(sums.size()); ++e) {
+    const SkipGramEpochSums& s = sums[static_cast<std::size_t>(e)];
+    if (s.targets == 0 && cancelled) break;
+    SkipGramEpochStats es;
+    es.epoch = e;
+    es.pairs = s.pairs;
+    es.seconds = s.seconds;
+    es.loss = s.targets > 0 ? s.loss / double(s.targets) : 0.0;
+    if (pairs) *pairs += es.pairs;
+    out.push_back(es);
+  }
+  return out;
 }
 
 }  // namespace embedscope

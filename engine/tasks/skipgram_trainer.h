@@ -103,6 +103,11 @@ struct SkipGramEpochStats {
   std::int64_t pairs = 0;  // (centre, context) pairs trained
 };
 
+// The per-epoch figures of a run from its epoch sums (a cancelled run stops at its first epoch
+// without targets); adds each epoch's pairs to *pairs. Shared by the CPU and Vulkan trainers.
+std::vector<SkipGramEpochStats> epochStatsOf(const std::vector<SkipGramEpochSums>& sums, int epochs, bool cancelled,
+                                             std::int64_t* pairs);
+
 struct SkipGramResult {
   Matrix embeddings;  // V × D input table (the Embedding's weights)
   Matrix context;     // V × D output table (word2vec's syn1neg)

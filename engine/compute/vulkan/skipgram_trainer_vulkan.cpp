@@ -203,17 +203,7 @@ Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGra
   result.embeddings = Matrix(vocab, dim);
   result.context = Matrix(vocab, dim);
   EMBEDSCOPE_TRY(device.download(result.embeddings, result.context));
-  for (int e = 0; e < config.epochs; ++e) {
-    const SkipGramEpochSums& s = sums[static_cast<std::size_t>(e)];
-    if (s.targets == 0 && result.cancelled) break;
-    SkipGramEpochStats es;
-    es.epoch = e;
-    es.pairs = s.pairs;
-    es.seconds = s.seconds;
-    es.loss = s.targets > 0 ? s.loss / double(s.targets) : 0.0;
-    result.pairs += s.pairs;
-    result.epochs.push_back(es);
-  }
+  result.epochs = epochStatsOf(sums, config.epochs, result.cancelled, &result.pairs);
   result.position = positionNow();
   return result;
 }
