@@ -105,6 +105,8 @@ struct Shared {
   std::vector<std::size_t> chunkStarts;  // sentence index where each chunk of an epoch starts, then the end
   std::vector<Rng> rngs;                 // one per thread; kept across segments and in checkpoints
   std::int64_t segmentEnd = 0;           // workers stop before this chunk (the next barrier)
+  SkipGramControl* control = nullptr;
+  bool stepping = false;                 // this segment is one granted step: a pending pause waits for its end
   // The reporter's (thread 0's) bookkeeping, kept across segments.
   Clock::time_point lastReport;
   double reportLoss = 0.0;
@@ -147,6 +149,9 @@ void trainThread(Shared& sh, int thread, std::vector<ThreadEpochStats>& epochSta
   const std::int64_t chunkCount = sh.segmentEnd;
 
   while (!sh.stop.load(std::memory_order_relaxed)) {
+    // A pause is honoured before taking a chunk, so every chunk taken is trained whole and the
+    // cursor after the join is exactly the chunks done.
+    if (sh.control && !sh.stepping && sh.control->pauseRequested()) break;
     // Threads take chunks from one cursor over epochs x chunks, so they move through the epochs
     // together and the learning rate matches the position (a fixed slice per thread, as
     // word2vec has, lets a thread that gets less CPU train its slice at a decayed rate).
@@ -417,12 +422,35 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   };
 
   // Segments between barriers: each runs the workers over chunks [chunksDone, segmentEnd) and
-  // joins them, so a checkpoint never sees an update in flight. One segment when not checkpointing.
+  // joins them, so a checkpoint never sees an update in flight. One segment when not checkpointing
+  // and not paused; a pause ends a segment early (workers take no further chunk) and holds at the
+  // barrier; a granted step is a segment of one chunk.
+  sh.control = callbacks.control;
+  auto reportAtHold = [&] {
+    if (!callbacks.onProgress) return;
+    SkipGramProgress p;
+    p.wordsProcessed = sh.wordCount.load();
+    p.wordsTotal = config.epochs * sh.trainWords;
+    p.epoch = static_cast<int>(std::min<std::int64_t>(chunksDone / std::max<std::int64_t>(chunksPerEpoch, 1),
+                                                      config.epochs - 1));
+    p.learningRate = decayedRate(static_cast<float>(config.learningRate), p.wordsProcessed,
+                                 double(config.epochs) * double(sh.trainWords) + 1.0);
+    p.loss = sh.reportTargets > 0 ? sh.reportLoss / double(sh.reportTargets) : 0.0;
+    p.seconds = std::chrono::duration<double>(Clock::now() - sh.start).count();
+    p.wordsPerSecond = p.seconds > 0 ? double(p.wordsProcessed) / p.seconds : 0.0;
+    callbacks.onProgress(p);
+    sh.lastReport = Clock::now();
+    sh.reportLoss = 0.0;
+    sh.reportTargets = 0;
+  };
+  const bool checkpointing = config.checkpointEveryChunks > 0 && static_cast<bool>(callbacks.onCheckpoint);
+  const std::int64_t every = checkpointing ? config.checkpointEveryChunks : chunkCount;
+  bool stepping = false;
   Status stoppedBy = Status::ok();
   while (chunksDone < chunkCount && !sh.stop.load()) {
-    const std::int64_t every = config.checkpointEveryChunks > 0 && callbacks.onCheckpoint ? config.checkpointEveryChunks
-                                                                                        : chunkCount;
     sh.segmentEnd = std::min(chunkCount, (chunksDone / every + 1) * every);
+    if (stepping) sh.segmentEnd = std::min(sh.segmentEnd, chunksDone + 1);
+    sh.stepping = stepping;
     std::vector<std::thread> workers;
     for (int t = 1; t < threads; ++t)
       workers.emplace_back(trainThread, std::ref(sh), t, std::ref(stats[std::size_t(t)]));
@@ -431,12 +459,23 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
     if (sh.diverged.load()) break;
     chunksDone = std::min(sh.nextChunk.load(), sh.segmentEnd);
     sh.nextChunk.store(chunksDone);
-    if (chunksDone == sh.segmentEnd && chunksDone < chunkCount && callbacks.onCheckpoint) {
+    stepping = false;
+    if (checkpointing && chunksDone == sh.segmentEnd && chunksDone % every == 0 && chunksDone < chunkCount) {
       SkipGramState st{unpad(syn0.get(), vocab, dim, dp), unpad(syn1.get(), vocab, dim, dp), positionNow()};
       stoppedBy = callbacks.onCheckpoint(st);
       if (!stoppedBy) break;
     }
+    if (sh.control && sh.control->pauseRequested() && chunksDone < chunkCount && !cancel.isCancelled() &&
+        !sh.stop.load()) {
+      reportAtHold();
+      const auto heldSince = Clock::now();
+      stepping = sh.control->holdAt(chunksDone, sh.wordCount.load(), cancel) == 1;
+      sh.start += Clock::now() - heldSince;  // time held is not training time
+      sh.lastReport = Clock::now();
+      if (cancel.isCancelled()) sh.stop.store(true);
+    }
   }
+  if (sh.control) sh.control->finished();
 
   if (sh.diverged.load())
     return Status::dataError("non-finite loss after " + std::to_string(sh.divergedAt.load()) +

@@ -38,6 +38,7 @@
 #include "engine/core/status.h"
 #include "engine/data/text_corpus.h"
 #include "engine/tasks/skipgram_config.h"
+#include "engine/tasks/skipgram_control.h"
 
 namespace embedscope {
 
@@ -94,6 +95,9 @@ struct SkipGramCallbacks {
   // Every SkipGramConfig::checkpointEveryChunks chunks, at a barrier (no worker running), on the
   // thread that called run(). A failing status stops the run with it.
   std::function<Status(const SkipGramState&)> onCheckpoint;
+  // Pause / resume / single-step (one chunk), honoured at chunk barriers; at every hold the run
+  // reports progress (onProgress) so a caller sees where it stopped. Not owned; may be null.
+  SkipGramControl* control = nullptr;
 };
 
 struct SkipGramEpochStats {
