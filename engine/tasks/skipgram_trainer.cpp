@@ -438,6 +438,7 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
     p.loss = sh.reportTargets > 0 ? sh.reportLoss / double(sh.reportTargets) : 0.0;
     p.seconds = std::chrono::duration<double>(Clock::now() - sh.start).count();
     p.wordsPerSecond = p.seconds > 0 ? double(p.wordsProcessed) / p.seconds : 0.0;
+    p.held = true;
     callbacks.onProgress(p);
     sh.lastReport = Clock::now();
     sh.reportLoss = 0.0;

@@ -50,6 +50,7 @@ struct SkipGramProgress {
   double loss = 0.0;                // mean SGNS loss per (pair, target) since the last report
   double seconds = 0.0;             // since the run started
   double wordsPerSecond = 0.0;
+  bool held = false;                // reported at a pause barrier (SkipGramControl): whole chunks done
   double fraction() const { return wordsTotal > 0 ? double(wordsProcessed) / double(wordsTotal) : 1.0; }
 };
 

@@ -87,8 +87,10 @@ void TaskPanel::buildUi() {
   m_task->setObjectName("field_task");
   m_task->addItem("classify", "classify");
   m_task->addItem("regression", "regression");
+  m_task->addItem("skipgram", "skipgram");
   m_task->setToolTip("classify: Embedding -> masked GlobalAveragePooling1D -> Dense softmax; regression: the Keras "
-                     "docs' model with mse against a target table.");
+                     "docs' model with mse against a target table; skipgram: word2vec skip-gram with negative "
+                     "sampling on the topics preset (a step = one chunk of ~10,000 words).");
   pf->addRow("task", m_task);
   auto* dataRow = new QHBoxLayout;
   m_data = new QLineEdit(this);

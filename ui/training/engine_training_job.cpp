@@ -12,6 +12,7 @@
 #include "engine/session/run_manifest.h"
 #include "engine/data/planted_clusters_preset.h"
 #include "engine/data/presets.h"
+#include "ui/training/skipgram_training_job.h"
 #include "engine/session/run_builder.h"
 #include "engine/session/trainer.h"
 #include "ui/models/engine_bridge.h"
@@ -358,6 +359,7 @@ class EngineTrainingJob final : public TrainingJob {
 }  // namespace
 
 std::unique_ptr<TrainingJob> makeTrainingJob(const LayerSettings& layer, const TaskSettings& task) {
+  if (task.task == "skipgram") return makeSkipGramTrainingJob(layer, task);
   return std::make_unique<EngineTrainingJob>(layer, task);
 }
 
