@@ -2,7 +2,10 @@
 // the topics preset through the real buttons; the embedding view gets the vocabulary's words
 // (labelled by token, coloured by planted topic), the loss curve grows, Pause holds, Step trains one
 // chunk, and the finished table's neighbour purity is high.
+// With EMBEDSCOPE_SCREENSHOT_DIR set it also saves the finished run as explorer-skipgram.png:
+//   EMBEDSCOPE_SCREENSHOT_DIR=docs xvfb-run -s "-screen 0 1600x1000x24" build/tests/ui_test_skipgram_explorer
 #include <QComboBox>
+#include <QDir>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
@@ -94,6 +97,15 @@ class TestSkipGramExplorer : public QObject {
     const NeighbourPurity before = neighbourPurity(w.explorer()->timeline().front()->table, vocab.value(),
                                                    preset.clusterOf, 5);
     QVERIFY2(before.purity < 0.5, qPrintable(QString::number(before.purity)));
+
+    const QString dir = qEnvironmentVariable("EMBEDSCOPE_SCREENSHOT_DIR");
+    if (!dir.isEmpty()) {
+      w.resize(1600, 1000);
+      QTest::qWait(300);
+      QTRY_VERIFY_WITH_TIMEOUT(!w.explorer()->projecting(), 30000);
+      QTest::qWait(500);
+      QVERIFY(w.grab().save(QDir(dir).filePath("explorer-skipgram.png")));
+    }
   }
 
   void pauseHoldsAndStepTrainsOneChunk() {
