@@ -426,7 +426,18 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   // and not paused; a pause ends a segment early (workers take no further chunk) and holds at the
   // barrier; a granted step is a segment of one chunk.
   sh.control = callbacks.control;
+  // At a hold: the table as it stands at the barrier (exact, no update in flight), so a caller
+  // that steps sees each chunk's effect, then where the run stopped.
   auto reportAtHold = [&] {
+    if (callbacks.onSnapshot) {
+      auto snap = std::make_shared<SkipGramSnapshot>();
+      snap->embeddings = unpad(syn0.get(), vocab, dim, dp);
+      snap->wordsProcessed = sh.wordCount.load();
+      snap->epoch = static_cast<int>(std::min<std::int64_t>(chunksDone / std::max<std::int64_t>(chunksPerEpoch, 1),
+                                                            config.epochs - 1));
+      snap->loss = sh.reportTargets > 0 ? sh.reportLoss / double(sh.reportTargets) : 0.0;
+      callbacks.onSnapshot(std::move(snap));
+    }
     if (!callbacks.onProgress) return;
     SkipGramProgress p;
     p.wordsProcessed = sh.wordCount.load();

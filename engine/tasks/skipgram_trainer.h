@@ -97,7 +97,8 @@ struct SkipGramCallbacks {
   // thread that called run(). A failing status stops the run with it.
   std::function<Status(const SkipGramState&)> onCheckpoint;
   // Pause / resume / single-step (one chunk), honoured at chunk barriers; at every hold the run
-  // reports progress (onProgress) so a caller sees where it stopped. Not owned; may be null.
+  // sends a snapshot of the table at the barrier (onSnapshot) and reports progress (onProgress,
+  // held = true) so a caller sees where it stopped. Not owned; may be null.
   SkipGramControl* control = nullptr;
 };
 

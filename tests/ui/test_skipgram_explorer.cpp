@@ -125,9 +125,12 @@ class TestSkipGramExplorer : public QObject {
     QCOMPARE(c->step(), paused);  // really paused
     QCOMPARE(w.trainingPanel()->curvePoints(), points);
 
+    const int snapshots = w.explorer()->timelineSize();
     QTest::mouseClick(w.findChild<QPushButton*>("stepButton"), Qt::LeftButton);
     QTRY_COMPARE(c->step(), paused + 1);
     QTRY_COMPARE(c->state(), State::Paused);
+    QTRY_VERIFY(w.explorer()->timelineSize() > snapshots);  // the view shows the stepped table
+    QTRY_COMPARE(w.explorer()->currentSnapshot()->step, paused + 1);
     QTest::mouseClick(w.findChild<QPushButton*>("step10Button"), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(c->step(), paused + 11, 15000);
     QTRY_COMPARE(c->state(), State::Paused);

@@ -70,6 +70,8 @@ class TestSkipGramControl : public QObject {
     SkipGramCallbacks cb;
     cb.control = &control;
     cb.onProgress = [&](const SkipGramProgress& p) { lastWords.store(p.wordsProcessed); };
+    std::atomic<std::int64_t> snapshotWords{-1};
+    cb.onSnapshot = [&](std::shared_ptr<const SkipGramSnapshot> s) { snapshotWords.store(s->wordsProcessed); };
     int checkpoints = 0;
     if (checkpointEvery > 0) cb.onCheckpoint = [&](const SkipGramState&) { ++checkpoints; return Status::ok(); };
     std::optional<Result<SkipGramResult>> out;
@@ -96,6 +98,7 @@ class TestSkipGramControl : public QObject {
       QCOMPARE(h.chunksDone, std::int64_t(s));
       QVERIFY(h.wordsProcessed > wordsBefore);
       QCOMPARE(lastWords.load(), h.wordsProcessed);  // the hold reported where it stopped
+      QCOMPARE(snapshotWords.load(), h.wordsProcessed);  // and sent the table at the barrier
       wordsBefore = h.wordsProcessed;
       std::this_thread::sleep_for(std::chrono::milliseconds(30));
       QCOMPARE(control.hold().wordsProcessed, wordsBefore);
