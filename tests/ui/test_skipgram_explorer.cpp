@@ -35,6 +35,10 @@ void pickSkipGram(MainWindow& w, int maxSteps) {
   QVERIFY(idx >= 0);
   task->setCurrentIndex(idx);
   QCOMPARE(w.taskPanel()->settings().task, QString("skipgram"));
+  // word2vec's own schedule: the Keras optimizer does not apply.
+  auto* optimizer = w.taskPanel()->findChild<QComboBox*>("field_optimizer");
+  QVERIFY(optimizer);
+  QVERIFY(!optimizer->isEnabled());
   TaskSettings t = w.taskPanel()->settings();
   t.maxSteps = maxSteps;
   t.snapshotEvery = 5;

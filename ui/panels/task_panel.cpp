@@ -1,5 +1,7 @@
 #include "ui/panels/task_panel.h"
 
+#include <initializer_list>
+
 #include "ui/models/engine_bridge.h"
 
 #include <QCheckBox>
@@ -300,6 +302,13 @@ void TaskPanel::refresh() {
   m_optForm->setRowVisible(m_initAcc, n == "adagrad");
   m_optForm->setRowVisible(m_epsilon, n != "sgd");
   m_classes->setEnabled(m_settings.task == "classify");
+  // Skip-gram has word2vec's own schedule (SGD, linear decay) on the CPU and the topics preset:
+  // batch, validation, optimizer and engine do not apply to it.
+  const bool keras = m_settings.task != "skipgram";
+  for (QWidget* f : std::initializer_list<QWidget*>{m_batch, m_valSplit, m_optimizer, m_update, m_engine, m_lr,
+                                                    m_momentum, m_rho, m_epsilon, m_beta1, m_beta2, m_wd, m_initAcc,
+                                                    m_nesterov, m_centered, m_amsgrad, m_data})
+    f->setEnabled(keras);
   emit settingsChanged(m_settings);
 }
 
