@@ -6,6 +6,7 @@
 //   EMBEDSCOPE_SCREENSHOT_DIR=docs xvfb-run -s "-screen 0 1600x1000x24" build/tests/ui_test_skipgram_explorer
 #include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
@@ -105,6 +106,11 @@ class TestSkipGramExplorer : public QObject {
     const QString dir = qEnvironmentVariable("EMBEDSCOPE_SCREENSHOT_DIR");
     if (!dir.isEmpty()) {
       w.resize(1600, 1000);
+      for (QWidget* p = w.taskPanel(); p; p = p->parentWidget())  // show the Task tab, with "skipgram"
+        if (auto* dock = qobject_cast<QDockWidget*>(p)) {
+          dock->raise();
+          break;
+        }
       QTest::qWait(300);
       QTRY_VERIFY_WITH_TIMEOUT(!w.explorer()->projecting(), 30000);
       QTest::qWait(500);
