@@ -70,6 +70,9 @@ io::SessionFile skipGramCheckpoint(const SkipGramState& state, const SkipGramCon
   }
   f.setUInt64s(kEpochSumsKey, sums);
   f.setUInt64s(kSecondsKey, {std::bit_cast<std::uint64_t>(p.seconds)});
+  // The configuration under its own key, and under config/task for the command line; the window
+  // puts its own task settings under config/task and keeps this one.
+  f.setText(kSkipGramConfigKey, skipGramConfigJson(config));
   f.setText(io::session_keys::kTaskConfig, skipGramConfigJson(config));
   f.setText(io::session_keys::kSeed, std::to_string(config.seed));
   f.setText(io::session_keys::kVocabulary, joinedTokens(vocabulary));
@@ -78,7 +81,7 @@ io::SessionFile skipGramCheckpoint(const SkipGramState& state, const SkipGramCon
 
 Result<SkipGramState> skipGramStateFromCheckpoint(const io::SessionFile& f, const SkipGramConfig& config,
                                                   const data::Vocabulary& vocabulary) {
-  const std::string* stored = f.text(io::session_keys::kTaskConfig);
+  const std::string* stored = f.has(kSkipGramConfigKey) ? f.text(kSkipGramConfigKey) : f.text(io::session_keys::kTaskConfig);
   if (!stored || stored->find("\"task\": \"skipgram\"") == std::string::npos || !f.has(kRngKey))
     return Status::dataError("not a skip-gram checkpoint (it has no skip-gram task state)");
   const std::string wanted = skipGramConfigJson(config);

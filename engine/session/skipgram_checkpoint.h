@@ -17,6 +17,10 @@
 
 namespace embedscope::session {
 
+// Where the skip-gram configuration is kept (also under config/task, unless a caller such as the
+// window stores its own settings there).
+inline constexpr const char* kSkipGramConfigKey = "config/skipgram";
+
 // The configuration that decides a run's arithmetic (threads excluded: Hogwild may resume on
 // another count), as JSON.
 std::string skipGramConfigJson(const SkipGramConfig& config);

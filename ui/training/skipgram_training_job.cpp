@@ -1,10 +1,17 @@
 #include "ui/training/skipgram_training_job.h"
 
+#include <QJsonDocument>
 #include <algorithm>
+#include <atomic>
+#include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
 
+#include "engine/core/version.h"
 #include "engine/data/text_corpus.h"
+#include "engine/session/run_manifest.h"
+#include "engine/session/skipgram_checkpoint.h"
 #include "engine/data/topics_preset.h"
 #include "engine/tasks/skipgram_control.h"
 #include "engine/tasks/skipgram_eval.h"
@@ -27,7 +34,6 @@ class SkipGramTrainingJob : public TrainingJob {
   void setResumeFrom(std::shared_ptr<const io::SessionFile> session) override { m_resume = std::move(session); }
 
   QString prepare() override {
-    if (m_resume) return "Resuming a skip-gram run from a session file is not supported in the explorer yet.";
     if (!m_task.dataPath.isEmpty()) return "The skip-gram task trains on the topics preset only (no data file).";
     data::TopicsPresetOptions po;
     po.sentences = kExplorerSentences;
@@ -45,6 +51,9 @@ class SkipGramTrainingJob : public TrainingJob {
     m_config.seed = m_task.seed + 1;
     m_config.threads = 1;  // bit-reproducible, and the GUI thread keeps a core
     m_config.progressIntervalSeconds = 0.05;
+    // A barrier after every chunk, where an asked-for checkpoint (autosave, Save session) is cut;
+    // on one thread the barriers change nothing in the arithmetic.
+    m_config.checkpointEveryChunks = 1;
     const auto starts = skipgram_detail::chunkStarts(*m_corpus, skipgram_detail::kWordsPerChunk);
     m_chunksPerEpoch = std::max<std::int64_t>(1, std::int64_t(starts.size()) - 1);
     m_config.epochs = int(std::clamp<std::int64_t>((m_task.maxSteps + m_chunksPerEpoch - 1) / m_chunksPerEpoch, 1, 100));
@@ -59,7 +68,15 @@ class SkipGramTrainingJob : public TrainingJob {
       }
 
     auto snap = std::make_shared<EmbeddingSnapshot>();
-    snap->table = defaultSkipGramTable(m_corpus->vocabulary.size(), m_config.outputDim, m_config.seed);
+    if (m_resume) {  // an autosave or a saved session of this same run
+      auto st = session::skipGramStateFromCheckpoint(*m_resume, m_config, m_corpus->vocabulary);
+      if (!st) return QString::fromStdString(st.status().message());
+      m_resumeState = std::move(st).value();
+      snap->table = m_resumeState->embeddings;
+      snap->step = stepsAt(m_resumeState->position.wordsProcessed);
+    } else {
+      snap->table = defaultSkipGramTable(m_corpus->vocabulary.size(), m_config.outputDim, m_config.seed);
+    }
     snap->touched.assign(size_t(snap->table.rows()), 0);
     m_initial = snap;
     buildCorpusInfo();
@@ -79,11 +96,14 @@ class SkipGramTrainingJob : public TrainingJob {
   void resume() override { m_control.resume(); }
   void step() override { m_control.step(); }
   bool isPaused() const override { return m_control.isPaused(); }
-  // A skip-gram run has no session-file form in the explorer yet: checkpoints are not written.
-  void requestCheckpoint() override {}
-  void setSessionTexts(std::map<std::string, std::string>) override {}
+  // Served at the next chunk barrier (while paused: at the next step).
+  void requestCheckpoint() override { m_checkpointWanted = true; }
+  void setSessionTexts(std::map<std::string, std::string> texts) override {
+    std::lock_guard<std::mutex> lock(m_textsMutex);
+    m_texts = std::move(texts);
+  }
 
-  QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CheckpointFn&,
+  QString fit(const ProgressFn& progress, const SnapshotFn& snapshot, const CheckpointFn& checkpoint,
               const CancelToken& cancel) override {
     double lastLoss = 0.0, lastSeconds = 0.0, rate = 0.0;
     long long lastStep = 0;
@@ -120,9 +140,16 @@ class SkipGramTrainingJob : public TrainingJob {
       snap->touched.assign(size_t(s->embeddings.rows()), 1);
       snapshot(snap);
     };
-    auto r = SkipGramTrainer().run(m_config, *m_corpus, cb, cancel);
+    cb.onCheckpoint = [&](const SkipGramState& s) {
+      if (checkpoint && m_checkpointWanted.exchange(false))
+        checkpoint(sessionFile(s), stepsAt(s.position.wordsProcessed));
+      return Status::ok();  // a failed autosave is reported by the caller, it never stops the run
+    };
+    auto r = SkipGramTrainer().run(m_config, *m_corpus, cb, cancel, m_resumeState ? &*m_resumeState : nullptr);
     if (!r) return QString::fromStdString(r.status().message());
     if (r.value().cancelled) return {};
+    // The finished run's state, so a later crash (or a session save) keeps the whole run.
+    if (checkpoint) checkpoint(sessionFile(skipGramStateOf(r.value())), m_maxSteps);
     auto snap = std::make_shared<EmbeddingSnapshot>();
     snap->step = m_maxSteps;
     snap->table = r.value().embeddings;
@@ -140,6 +167,31 @@ class SkipGramTrainingJob : public TrainingJob {
   }
 
  private:
+  // The skip-gram checkpoint plus what the window rebuilds the run from (its layer and task
+  // settings under config/layer and config/task; the skip-gram configuration keeps its own key).
+  io::SessionFile sessionFile(const SkipGramState& s) const {
+    session::RunManifest m;
+    m.task = "skipgram";
+    m.data = "preset topics";
+    m.optimizer.name = "sgd";
+    m.optimizer.learningRate = m_config.learningRate;
+    m.epochs = m_config.epochs;
+    m.seed = m_config.seed;
+    m.engine = compute::BackendInfo{"cpu", "CPU skip-gram (1 thread)", 1};
+    m.version = versionString();
+    m.commandLine = {"embedscope (explorer window)"};
+    io::SessionFile f = session::skipGramCheckpoint(s, m_config, m_corpus->vocabulary, session::manifestToJson(m));
+    f.setText(io::session_keys::kLayerConfig, QJsonDocument(m_layer.toJson()).toJson(QJsonDocument::Compact).toStdString());
+    f.setText(io::session_keys::kTaskConfig, QJsonDocument(m_task.toJson()).toJson(QJsonDocument::Compact).toStdString());
+    f.setText(io::session_keys::kEngine, "cpu");
+    std::lock_guard<std::mutex> lock(m_textsMutex);
+    for (const auto& [k, t] : m_texts) {
+      if (t.empty()) f.remove(k);
+      else f.setText(k, t);
+    }
+    return f;
+  }
+
   // Chunks whose words are all counted (exact at a barrier, where the chunks done are a prefix).
   long long stepsAt(std::int64_t wordsProcessed) const {
     return std::upper_bound(m_chunkEndWords.begin(), m_chunkEndWords.end(), wordsProcessed) - m_chunkEndWords.begin();
@@ -181,6 +233,10 @@ class SkipGramTrainingJob : public TrainingJob {
   long long m_maxSteps = 0;
   std::vector<std::int64_t> m_chunkEndWords;
   SkipGramControl m_control;
+  std::optional<SkipGramState> m_resumeState;
+  std::atomic<bool> m_checkpointWanted{false};
+  mutable std::mutex m_textsMutex;
+  std::map<std::string, std::string> m_texts;
   SnapshotPtr m_initial;
   CorpusPtr m_info;
 };
