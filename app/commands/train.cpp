@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/cli/args.h"
+#include "app/commands/resume_arguments.h"
 #include "app/cli/command.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/output.h"
@@ -47,6 +48,7 @@ const char* const kUsage = R"(usage: embedscope train --task regression|classify
 Task inputs:
   regression   --ids IDS.npy --targets Y.npy (N, L, output_dim)   or --preset keras-example, planted-clusters
   classify     --data FILE.tsv (label<TAB>text) [--max-length N]   or --preset sentiment, planted-clusters
+               (planted-clusters: [--num-classes 6])
   skipgram     --corpus FILE.txt [--window 5 --negative 5 --min-count 5 --sample 1e-3]  or --preset topics
 
 Layer (Keras names):   --input-dim N --output-dim D --embeddings-initializer NAME[:key=value,...]
@@ -60,7 +62,8 @@ Fit:  --batch-size 32 --epochs 1 --no-shuffle --validation-split F --seed S
 Engine:  --engine cpu|vulkan|auto --threads N
 Output:  --save PATH (.npy table; .vec/.txt word2vec text with the vocabulary)  --metrics PATH.json
   --checkpoint SESSION.embscope [--checkpoint-every STEPS]  --resume SESSION.embscope
-    (skipgram: a step is a chunk of ~10,000 corpus words; resume repeats the configuration)
+    (--resume alone takes the configuration the session keeps, the CLI's or the explorer
+    window's; flags given with it win; skipgram: a step is a chunk of ~10,000 corpus words)
   --snapshot-every STEPS  --quiet
 
 Exit codes: 0 done, 1 data or runtime error, 2 configuration error, 130 interrupted (what was
@@ -389,17 +392,20 @@ int runSkipgram(const Args& a, const Outputs& out, LayerConfig layer, const std:
   return 0;
 }
 
-int runTrain(const std::vector<std::string>& argv) {
+int runTrain(const std::vector<std::string>& givenArgv) {
   static const std::set<std::string> kValued = {
       "--task", "--input-dim", "--output-dim", "--embeddings-initializer", "--embeddings-regularizer",
       "--activity-regularizer", "--embeddings-constraint", "--input-length", "--init", "--lora-rank", "--lora-alpha",
       "--optimizer", "--learning-rate", "--momentum", "--rho", "--beta-1", "--beta-2", "--epsilon", "--weight-decay",
       "--initial-accumulator-value", "--clipnorm", "--clipvalue", "--global-clipnorm", "--updates", "--batch-size",
       "--epochs", "--validation-split", "--seed", "--engine", "--threads", "--save", "--metrics", "--ids", "--targets",
-      "--preset", "--data", "--max-length", "--corpus", "--window", "--negative", "--min-count", "--sample",
+      "--preset", "--data", "--max-length", "--num-classes", "--corpus", "--window", "--negative", "--min-count", "--sample",
       "--checkpoint", "--checkpoint-every", "--resume", "--snapshot-every"};
   static const std::set<std::string> kSwitches = {"--mask-zero", "--nesterov", "--centered", "--amsgrad", "--no-shuffle",
                                                   "--quiet"};
+  auto full = cli::withSessionConfiguration(givenArgv, kValued);
+  if (!full) return cli::fail(full.status());
+  const std::vector<std::string>& argv = *full;
   auto parsed = Args::parse(argv, kValued, kSwitches, {{"--weights", "--init"}});
   if (!parsed) return cli::fail(parsed.status());
   const Args& a = *parsed;
@@ -439,10 +445,11 @@ int runTrain(const std::vector<std::string>& argv) {
   auto epochs = a.integer("--epochs", defaults && defaults->epochs ? defaults->epochs : 1);
   auto threads = a.integer("--threads", 1);
   auto maxLength = a.integer("--max-length", 0);
+  auto numClasses = a.integer("--num-classes", 0);
   auto split = a.number("--validation-split", defaults ? defaults->validationSplit : 0.0);
   auto snapshotEvery = a.integer("--snapshot-every", 0);
   auto checkpointEvery = a.integer("--checkpoint-every", 0);
-  for (auto* r : {&seed, &batch, &epochs, &threads, &maxLength, &snapshotEvery, &checkpointEvery})
+  for (auto* r : {&seed, &batch, &epochs, &threads, &maxLength, &numClasses, &snapshotEvery, &checkpointEvery})
     if (!*r) return cli::fail(r->status());
   if (!split) return cli::fail(split.status());
   if (*seed < 0) return cli::fail(Status::invalidArgument("--seed must be a non-negative integer"));
@@ -452,6 +459,9 @@ int runTrain(const std::vector<std::string>& argv) {
   spec.epochs = *epochs;
   spec.threads = static_cast<int>(*threads);
   spec.maxLength = *maxLength;
+  spec.numClasses = *numClasses;
+  if (*numClasses != 0 && (spec.preset != "planted-clusters" || *numClasses < 2))
+    return cli::fail(Status::invalidArgument("--num-classes is the number of classes (at least 2) of --preset planted-clusters"));
   spec.validationSplit = *split;
   spec.shuffle = !a.has("--no-shuffle");
   if (defaults) {

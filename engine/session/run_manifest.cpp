@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 
+#include "engine/io/json.h"
 #include "engine/session/json_writer.h"
 
 namespace embedscope::session {
@@ -46,11 +47,28 @@ std::string manifestToJson(const RunManifest& m) {
   j.key("eigen").value(std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                        std::to_string(EIGEN_MINOR_VERSION));
   j.endObject();
+  j.key("written_by").value(m.writtenBy);
   j.key("command_line").beginArray();
   for (const auto& a : m.commandLine) j.value(a);
   j.endArray();
   j.endObject();
   return j.str();
+}
+
+Result<std::vector<std::string>> manifestCommandLine(const std::string& manifestJson) {
+  auto j = io::Json::parse(manifestJson, "manifest");
+  if (!j) return j.status();
+  std::vector<std::string> args;
+  const io::Json* line = j->find("command_line");
+  if (!line || !line->isArray()) return args;
+  for (const auto& item : line->items()) {
+    if (!item.isString()) return Status::dataError("manifest: command_line holds a value that is not a string");
+    args.push_back(item.asString());
+  }
+  // Sessions the explorer window wrote before it kept a command line hold one description,
+  // "embedscope (explorer window)": not arguments.
+  if (!args.empty() && args.front().rfind("--", 0) != 0) args.clear();
+  return args;
 }
 
 }  // namespace embedscope::session

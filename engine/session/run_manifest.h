@@ -25,8 +25,15 @@ struct RunManifest {
   compute::BackendInfo engine;
   std::string engineReason;
   std::string version;  // embedscope's
+  // The `embedscope train` arguments that rebuild the run (train_command_line.h), which is what
+  // lets `train --resume SESSION` run with no other flags; empty when the run has none.
   std::vector<std::string> commandLine;
+  std::string writtenBy = "embedscope train";  // or "explorer window"
 };
+
+// The command line a manifest (JSON, as manifestToJson writes it) keeps; empty when it keeps none
+// (sessions the explorer window wrote before it kept one), DataError when the JSON is malformed.
+Result<std::vector<std::string>> manifestCommandLine(const std::string& manifestJson);
 
 std::string manifestToJson(const RunManifest& m);
 

@@ -10,6 +10,7 @@
 #include "engine/core/version.h"
 #include "engine/session/checkpoint.h"
 #include "engine/session/run_manifest.h"
+#include "engine/session/train_command_line.h"
 #include "engine/data/planted_clusters_preset.h"
 #include "engine/data/presets.h"
 #include "ui/training/skipgram_training_job.h"
@@ -79,6 +80,7 @@ class EngineTrainingJob final : public TrainingJob {
         return "Cannot restore the session: " + QString::fromStdString(s.message());
       if (Status s = m_run.backend->readTable(snap->table); !s) return QString::fromStdString(s.message());
       snap->step = state->globalStep;
+      m_resumedHistory = state->history;
     }
     snap->touched.assign(size_t(snap->table.rows()), 0);
     buildCorpus();
@@ -192,6 +194,21 @@ class EngineTrainingJob final : public TrainingJob {
       if (checkpoint) checkpoint(sessionFile(st), st.globalStep);
       return Status::ok();  // a failed autosave is reported, it never stops the run
     };
+    // A resumed run's curves start with the epochs its session already holds (one point per epoch,
+    // at the epoch's last step), so restoring an autosave does not show an empty chart.
+    const std::int64_t spe = std::max<std::int64_t>(1, m_run.task->stepsPerEpoch());
+    for (const auto& e : m_resumedHistory) {
+      TrainingProgress out;
+      out.step = (e.epoch + 1) * spe;
+      out.maxSteps = m_maxSteps;
+      out.loss = e.loss;
+      out.metric = e.metric;
+      out.metricName = metricName;
+      out.hasValidation = e.valLoss.has_value();
+      out.valLoss = e.valLoss.value_or(0.0);
+      out.valMetric = e.valMetric.value_or(0.0);
+      progress(out);
+    }
     {
       std::lock_guard<std::mutex> lock(m_control);
       m_live = true;
@@ -265,7 +282,9 @@ class EngineTrainingJob final : public TrainingJob {
     m.engine = m_run.backend->info();
     m.engineReason = m_run.engineReason;
     m.version = versionString();
-    m.commandLine = {"embedscope (explorer window)"};
+    // The arguments that let `embedscope train --resume SESSION` continue this run from the shell.
+    if (auto line = session::trainCommandLine(spec, m_run.layer, m.epochs)) m.commandLine = std::move(line).value();
+    m.writtenBy = "explorer window";
     return session::manifestToJson(m);
   }
 
@@ -351,6 +370,7 @@ class EngineTrainingJob final : public TrainingJob {
   int m_pendingSteps = 0;
   std::shared_ptr<const io::SessionFile> m_resume;
   std::vector<std::string> m_taskTensorNames;
+  std::vector<session::EpochRecord> m_resumedHistory;  // the epochs a resumed session already holds
   std::string m_manifest;
   mutable std::mutex m_textsMutex;
   std::map<std::string, std::string> m_texts;

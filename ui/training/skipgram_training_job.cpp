@@ -179,7 +179,7 @@ class SkipGramTrainingJob : public TrainingJob {
     m.seed = m_config.seed;
     m.engine = compute::BackendInfo{"cpu", "CPU skip-gram (1 thread)", 1};
     m.version = versionString();
-    m.commandLine = {"embedscope (explorer window)"};
+    m.writtenBy = "explorer window";  // no command line: its skip-gram settings are not mapped to `train` flags
     io::SessionFile f = session::skipGramCheckpoint(s, m_config, m_corpus->vocabulary, session::manifestToJson(m));
     f.setText(io::session_keys::kLayerConfig, QJsonDocument(m_layer.toJson()).toJson(QJsonDocument::Compact).toStdString());
     f.setText(io::session_keys::kTaskConfig, QJsonDocument(m_task.toJson()).toJson(QJsonDocument::Compact).toStdString());
