@@ -149,7 +149,8 @@ inline void classifySteps(Backend& cpu, Backend& gpu, std::int64_t vocab, std::i
     QVERIFY2(a.isOk(), a.status().message().c_str());
     QVERIFY2(b.isOk(), b.status().message().c_str());
     QVERIFY2(closeRel(a->loss, b->loss), qPrintable(QString("step %1 loss %2 vs %3").arg(s).arg(a->loss, 0, 'g', 12).arg(b->loss, 0, 'g', 12)));
-    QVERIFY2(closeRel(a->regularization, b->regularization), qPrintable(QString("step %1 regularization").arg(s)));
+    QVERIFY2(closeRel(a->regularization, b->regularization),
+             qPrintable(QString("step %1 regularization %2 vs %3").arg(s).arg(a->regularization, 0, 'g', 12).arg(b->regularization, 0, 'g', 12)));
     QCOMPARE(b->metricSum, a->metricSum);
     const double dk = maxAbsDiff(hc.head.kernel, hg.head.kernel), db = maxAbsDiff(hc.head.bias, hg.head.bias);
     QVERIFY2(dk <= 1e-5 && db <= 1e-5, qPrintable(QString("step %1 head kernel %2 bias %3").arg(s).arg(dk).arg(db)));
