@@ -22,4 +22,5 @@
 #define ACC_GSQ_TABLE 6u // squared gradient norms, for clipping
 #define ACC_GSQ_KERNEL 7u
 #define ACC_GSQ_BIAS 8u
+#define ACC_REG_ORTHO 9u // orthogonal embeddings regularizer: sum over i != j of |P_ij| (step_orthogonal.comp)
 #define ACC_COUNT 16u

@@ -6,7 +6,7 @@
 // MODE 0: rows with a gradient only (lazy mode; SGD/Adagrad whose untouched rows never move):
 //   item k < U is table row uniqueRows[k] with gradient row k.
 // MODE 1: every row of the shard (Keras 3 dense mode, weight decay, a regularizer): gradient row
-//   rowMap[row], kNoRow = none (g = 0, plus the regularizer's part).
+//   rowMap[row], kNoRow = none (g = 0, plus the regularizer's part, table_gradient.glsl).
 // MODE 2: every row, gradient row = the row (the classify head's dense variables).
 #include "common.glsl"
 #include "step_common.glsl"
@@ -16,10 +16,11 @@ layout(constant_id = 1) const uint OPT = 0;
 layout(constant_id = 2) const uint FLAGS = 0;
 layout(constant_id = 3) const uint MODE = 0;
 layout(constant_id = 4) const uint CLIP = 0;  // 0 none, 1 clipnorm, 2 global clipnorm, 3 clipvalue
-layout(constant_id = 5) const uint REG = 0;   // 1: add l1 * sign(w) + 2 l2 * w (embeddings regularizer)
+layout(constant_id = 5) const uint REG = 0;   // embeddings regularizer: 1 l1/l2, 2 from regGrad (table_gradient.glsl)
 layout(local_size_x_id = 0) in;
 
 #include "optimizer_rules.glsl"
+#include "table_gradient.glsl"
 
 layout(push_constant) uniform Params {
   uint cols;
@@ -40,6 +41,7 @@ layout(std430, binding = 4) readonly buffer G { float grad[]; };
 layout(std430, binding = 5) readonly buffer Rows { uint rows[]; };  // MODE 0 uniqueRows, MODE 1 rowMap
 layout(std430, binding = 6) readonly buffer Acc { float acc[]; };
 STEP_BUFFER(7)
+layout(std430, binding = 8) readonly buffer RegGrad { float regGrad[]; };  // REG 2: (V, D), the table unsharded
 
 const uint kNoRow = 0xffffffffu;
 
@@ -65,11 +67,11 @@ void main() {
   }
   uint i = row * p.cols + col;
   precise float wi = w[i];
-  precise float g = gRow == kNoRow ? 0.0 : grad[gRow * p.cols + col];
-  if (REG != 0) {
-    float sgn = wi > 0.0 ? 1.0 : (wi < 0.0 ? -1.0 : 0.0);
-    precise float rg = p.regL1 * sgn + p.regL2x2 * wi;
-    g = gRow == kNoRow ? rg : rg + g;
+  const bool hasG = gRow != kNoRow;
+  precise float g = hasG ? grad[gRow * p.cols + col] : 0.0;
+  if (REG != 0u) {
+    const float rg = REG == 2u ? regGrad[(p.shard * p.rowsPerShard + row) * p.cols + col] : 0.0;
+    g = tableGradient(wi, hasG, g, p.regL1, p.regL2x2, rg);
   }
   if (CLIP == 1u) {
     precise float denom = max(sqrt(acc[p.normIndex]), p.clipC);

@@ -2,7 +2,8 @@
 // steps, step by step: regression (mse, mask_zero, activity regularizer) and classify (masked
 // mean pooling, Dense head, softmax cross-entropy) on odd shapes (1, 7, 127 rows; D not a
 // multiple of 4; duplicate ids; all-padding rows), every optimizer dense and lazy, the embeddings
-// regularizers and constraints (fused steps and applyGradient), a sharded table, the command
+// regularizers (l1/l2, also under clipnorm/global_clipnorm, and the orthogonal one) and
+// constraints (fused steps and applyGradient), a sharded table, the command
 // buffers recorded once per shape, and the loss read back every N steps. Reductions (loss,
 // metric, penalties) within 1e-6 relative; tables, slots and heads within 1e-5 absolute.
 #include "tests/vulkan/fused_step_case.h"
@@ -111,6 +112,22 @@ class TestFusedSteps : public QObject {
     QTest::addRow("min_max_norm axis 1 rate 0.5, clipnorm") << "adam+clipnorm=0.1" << ""
                                                            << "min_max_norm:min_value=0.05,max_value=0.08,rate=0.5,axis=1" << false;
     QTest::addRow("l2 + max_norm axis 1, classify") << "adamw" << "l2:0.01" << "max_norm:max_value=0.06,axis=1" << true;
+    // The regularizer's gradient is dense: clipnorm/global_clipnorm take the norm over every row.
+    QTest::addRow("l2, adam clipnorm") << "adam+clipnorm=0.1" << "l2:0.01" << "" << false;
+    QTest::addRow("l1l2, sgd global_clipnorm lazy") << "sgd+global_clipnorm=0.05:lazy" << "l1l2:l1=0.001,l2=0.01" << ""
+                                                    << false;
+    QTest::addRow("l1l2, sgd global_clipnorm, classify") << "sgd+global_clipnorm=0.05" << "l1l2:l1=0.001,l2=0.01" << ""
+                                                         << true;
+    QTest::addRow("l2 + unit_norm, ftrl clipnorm, classify") << "ftrl+clipnorm=0.1" << "l2:0.01" << "unit_norm" << true;
+    // The orthogonal regularizer, rows (V x V) and columns (D x D).
+    QTest::addRow("orthogonal, adam") << "adam" << "orthogonal_regularizer:factor=0.1" << "" << false;
+    QTest::addRow("orthogonal, sgd lazy") << "sgd:lazy" << "orthogonal_regularizer:factor=0.1" << "" << false;
+    QTest::addRow("orthogonal columns, rmsprop, classify") << "rmsprop" << "orthogonal_regularizer:factor=0.1,mode=columns"
+                                                           << "" << true;
+    QTest::addRow("orthogonal + max_norm axis 1, adam clipnorm, classify")
+        << "adam+clipnorm=0.1" << "orthogonal_regularizer:factor=0.1" << "max_norm:max_value=0.06,axis=1" << true;
+    QTest::addRow("orthogonal columns, sgd global_clipnorm, classify")
+        << "sgd+global_clipnorm=0.05" << "orthogonal_regularizer:factor=0.1,mode=columns" << "" << true;
   }
   void regularizersAndConstraints() {
     QFETCH(QString, opt);
@@ -127,14 +144,30 @@ class TestFusedSteps : public QObject {
     if (classify) classifySteps(*cpu, *gpu, 29, 6, 5, 3, 6, 13);
     else regressionSteps(*cpu, *gpu, 29, 6, 6, 5, 6, 13);
     compareState(*cpu, *gpu);
+    QVERIFY(asVulkan(*gpu)->recordedPrograms() > 0);  // the fused steps ran
   }
 
-  // applyGradient (the primitives' path) with a regularizer and a constraint: the fused update stage.
+  // applyGradient (the primitives' path) with a regularizer and a constraint: the fused update
+  // stage, the table's gradient norm (dense, with the regularizer's part) in the statistics.
+  void applyGradientWithTableTerms_data() {
+    QTest::addColumn<QString>("opt");
+    QTest::addColumn<QString>("reg");
+    QTest::addColumn<QString>("constraint");
+    QTest::addRow("l1l2 + max_norm, adam") << "adam" << "l1l2:l1=0.001,l2=0.01" << "max_norm:max_value=0.07,axis=1";
+    QTest::addRow("l2, adam clipnorm") << "adam+clipnorm=0.05" << "l2:0.01" << "";
+    QTest::addRow("l1, sgd global_clipnorm") << "sgd+global_clipnorm=0.02" << "l1:0.001" << "";
+    QTest::addRow("orthogonal, adam clipnorm") << "adam+clipnorm=0.05" << "orthogonal_regularizer:factor=0.1" << "";
+    QTest::addRow("orthogonal columns + unit_norm, sgd")
+        << "sgd" << "orthogonal_regularizer:factor=0.1,mode=columns" << "unit_norm";
+  }
   void applyGradientWithTableTerms() {
+    QFETCH(QString, opt);
+    QFETCH(QString, reg);
+    QFETCH(QString, constraint);
     LayerOptions lo;
-    lo.reg = "l1l2:l1=0.001,l2=0.01";
-    lo.constraint = "max_norm:max_value=0.07,axis=1";
-    auto setup = setupFor(19, 5, optimizerFor("adam"), lo);
+    lo.reg = reg;
+    lo.constraint = constraint;
+    auto setup = setupFor(19, 5, optimizerFor(opt), lo);
     auto cpu = cpuBackend(setup);
     auto gpu = vulkanBackend(setup);
     Rng rng(3);
@@ -146,13 +179,16 @@ class TestFusedSteps : public QObject {
       compute::RowGradient ga, gb;
       QVERIFY(cpu->scatterGradient(batch, dOut.data(), ga).isOk());
       QVERIFY(gpu->scatterGradient(batch, dOut.data(), gb).isOk());
-      std::vector<UpdateStats> stats;
-      auto pa = cpu->applyGradient(ga, {}, nullptr);
+      std::vector<UpdateStats> statsCpu, stats;
+      auto pa = cpu->applyGradient(ga, {}, &statsCpu);
       auto pb = gpu->applyGradient(gb, {}, &stats);
       QVERIFY2(pa.isOk() && pb.isOk(), pb.isOk() ? "" : pb.status().message().c_str());
       QVERIFY2(closeRel(*pa, *pb), qPrintable(QString("penalty %1 vs %2").arg(*pa).arg(*pb)));
       QCOMPARE(stats.size(), std::size_t(1));
       QCOMPARE(stats[0].rowsMoved, std::int64_t(19));
+      QCOMPARE(statsCpu.size(), std::size_t(1));
+      QVERIFY2(closeRel(statsCpu[0].gradNorm, stats[0].gradNorm),
+               qPrintable(QString("step %1 gradient norm %2 vs %3").arg(s).arg(statsCpu[0].gradNorm).arg(stats[0].gradNorm)));
     }
     compareState(*cpu, *gpu);
   }
@@ -175,6 +211,47 @@ class TestFusedSteps : public QObject {
     compareState(*cpu, *gpu);
     classifySteps(*cpu2, *gpu2, 120, 6, 4, 3, 4, 19);
     compareState(*cpu2, *gpu2);
+  }
+
+  // The orthogonal regularizer's kernel reads the whole table as one buffer: a sharded table is
+  // declined (Unavailable, so auto would use the CPU engine), saying why.
+  void shardedTableOrthogonalIsDeclined() {
+    qputenv("EMBEDSCOPE_VK_MAX_RANGE", QByteArray::number(32 * 6 * 4));
+    LayerOptions lo;
+    lo.reg = "orthogonal_regularizer:factor=0.1";
+    auto setup = setupFor(120, 6, optimizerFor("adam"), lo);
+    auto made = compute::createVulkanBackend(setup);
+    qunsetenv("EMBEDSCOPE_VK_MAX_RANGE");
+    QVERIFY(!made.isOk());
+    QCOMPARE(made.status().code(), StatusCode::Unavailable);
+    QVERIFY2(made.status().message().find("orthogonal") != std::string::npos, made.status().message().c_str());
+    QVERIFY2(made.status().message().find("4 shards") != std::string::npos, made.status().message().c_str());
+  }
+
+  // The orthogonal regularizer's float kernel (devices without shaderFloat64), forced here: with
+  // SGD (the update is linear in the gradient, so float rounding stays at its own size) it gives
+  // the CPU engine's answers, rows and columns mode, fused steps and applyGradient.
+  void orthogonalFloatKernel_data() {
+    QTest::addColumn<QString>("reg");
+    QTest::addColumn<bool>("classify");
+    QTest::addRow("rows, regression") << "orthogonal_regularizer:factor=0.1" << false;
+    QTest::addRow("columns, classify") << "orthogonal_regularizer:factor=0.1,mode=columns" << true;
+  }
+  void orthogonalFloatKernel() {
+    QFETCH(QString, reg);
+    QFETCH(bool, classify);
+    LayerOptions lo;
+    lo.maskZero = true;
+    lo.reg = reg;
+    auto setup = setupFor(7, 5, optimizerFor("sgd+global_clipnorm=0.05"), lo);
+    qputenv("EMBEDSCOPE_VK_FLOAT64", "0");
+    auto gpu = vulkanBackend(setup);
+    qunsetenv("EMBEDSCOPE_VK_FLOAT64");
+    QVERIFY(!asVulkan(*gpu)->orthogonalInDouble());
+    auto cpu = cpuBackend(setup);
+    if (classify) classifySteps(*cpu, *gpu, 7, 6, 5, 3, 6, 37);
+    else regressionSteps(*cpu, *gpu, 7, 5, 6, 5, 6, 37);
+    compareState(*cpu, *gpu);
   }
 
   // EMBEDSCOPE_VK_LOSS_EVERY = 3: steps between read-backs report nothing (steps 0), the third the

@@ -8,6 +8,7 @@
 #include "engine/compute/vulkan/vulkan_backend.h"
 #include "engine/core/rng.h"
 #include "engine/layer/initializers.h"
+#include "engine/layer/lora.h"
 #include "engine/optim/optimizer_config.h"
 #include "engine/tasks/classify_task.h"
 #include "engine/tasks/regression_task.h"
@@ -257,22 +258,30 @@ class TestVulkanBackend : public QObject {
       QVERIFY2(autoChoice->reason.find("CPU-type") != std::string::npos, autoChoice->reason.c_str());
     }
     // Configurations the device kernels do not cover: explicit vulkan fails, auto uses the CPU.
-    auto ortho = setup;
-    ortho.layer.embeddingsRegularizer = regularizerSpec("orthogonal_regularizer");
-    auto refused = compute::createBackend(compute::EngineChoice::Vulkan, ortho);
+    auto lora = setup;
+    lora.layer.loraRank = 2;
+    lora.lora = initializeLora(lora.layer).value();
+    auto refused = compute::createBackend(compute::EngineChoice::Vulkan, lora);
     QVERIFY(!refused.isOk());
     QCOMPARE(refused.status().code(), StatusCode::Unavailable);
-    QVERIFY2(refused.status().message().find("orthogonal") != std::string::npos, refused.status().message().c_str());
-    auto autoOrtho = compute::createBackend(compute::EngineChoice::Auto, ortho);
-    QVERIFY(autoOrtho.isOk());
-    QCOMPARE(autoOrtho->backend->info().engine, std::string("cpu"));
-    // Constraints and l1/l2 regularizers are on the device now.
+    QVERIFY2(refused.status().message().find("LoRA") != std::string::npos, refused.status().message().c_str());
+    auto autoLora = compute::createBackend(compute::EngineChoice::Auto, lora);
+    QVERIFY(autoLora.isOk());
+    QCOMPARE(autoLora->backend->info().engine, std::string("cpu"));
+    // Constraints and the regularizers are on the device now: l1/l2, the orthogonal one, and a
+    // regularizer with clipnorm.
     auto constrained = setup;
     constrained.layer.embeddingsConstraint = constraintSpec("non_neg");
     constrained.layer.embeddingsRegularizer = regularizerSpec("l2");
-    auto accepted = compute::createBackend(compute::EngineChoice::Vulkan, constrained);
-    QVERIFY2(accepted.isOk(), accepted.status().message().c_str());
-    QCOMPARE(accepted->backend->info().engine, std::string("vulkan"));
+    auto ortho = setup;
+    ortho.layer.embeddingsRegularizer = regularizerSpec("orthogonal_regularizer");
+    auto clipped = constrained;
+    clipped.optimizer.clipnorm = 0.1;
+    for (const auto* s : {&constrained, &ortho, &clipped}) {
+      auto accepted = compute::createBackend(compute::EngineChoice::Vulkan, *s);
+      QVERIFY2(accepted.isOk(), accepted.status().message().c_str());
+      QCOMPARE(accepted->backend->info().engine, std::string("vulkan"));
+    }
   }
 
   void tooBigPlanIsRefused() {

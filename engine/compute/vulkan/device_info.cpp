@@ -252,6 +252,7 @@ DeviceInfo probeDevice(VkPhysicalDevice pd, std::uint32_t index) {
   f2.pNext = props.apiVersion >= VK_API_VERSION_1_2 ? &f12 : nullptr;
   vkGetPhysicalDeviceFeatures2(pd, &f2);
   info.features.shaderInt64 = f2.features.shaderInt64;
+  info.features.shaderFloat64 = f2.features.shaderFloat64;
   info.features.storageBufferArrayDynamicIndexing = f2.features.shaderStorageBufferArrayDynamicIndexing;
   info.features.bufferDeviceAddress = f12.bufferDeviceAddress;
   info.features.storageBufferArrayNonUniformIndexing = f12.shaderStorageBufferArrayNonUniformIndexing;

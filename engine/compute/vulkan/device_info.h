@@ -55,6 +55,7 @@ struct DeviceLimits {
 
 struct DeviceFeatures {
   bool shaderInt64 = false;
+  bool shaderFloat64 = false;  // the orthogonal regularizer's kernel runs in double where it is
   bool bufferDeviceAddress = false;
   bool storageBufferArrayDynamicIndexing = false;
   bool storageBufferArrayNonUniformIndexing = false;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "engine/compute/vulkan/segment_sum.h"
 #include "engine/compute/vulkan/shard_work.h"
@@ -27,6 +29,8 @@ struct OptPc { std::uint32_t cols, count, shard, rowsPerShard, normIndex; float 
 struct ConstraintPc { std::uint32_t cols, rows; float minValue, maxValue, rate; };
 struct PoolPc { std::uint32_t rows, length, cols; float actL1, actL2x2; };
 struct HeadPc { std::uint32_t rows, cols, classes; float invBatch; };
+struct GradNormPc { std::uint32_t cols, rows, shard, rowsPerShard; float regL1, regL2x2; };
+struct OrthoPc { std::uint32_t n, m, rowStride, elemStride; float twoCHi, twoCLo; };
 
 std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
 std::uint32_t groupsFor(std::uint64_t items, std::uint32_t wg) { return u32((items + wg - 1) / wg); }
@@ -39,6 +43,13 @@ BufferBinding bind(std::uint32_t binding, const Buffer& b) {
 double l1Of(const RegularizerSpec& r) { return r.name == "l2" ? 0.0 : r.number("l1"); }
 double l2Of(const RegularizerSpec& r) { return r.name == "l1" ? 0.0 : r.number("l2"); }
 
+// The orthogonal regularizer's kernel in double where the device has shaderFloat64 (the CPU
+// engine's precision); EMBEDSCOPE_VK_FLOAT64=0 takes the float variant (tests run it on lavapipe).
+bool orthogonalDoubleOn(const DeviceInfo& info) {
+  const char* e = std::getenv("EMBEDSCOPE_VK_FLOAT64");
+  return info.features.shaderFloat64 && !(e && std::string(e) == "0");
+}
+
 std::uint32_t constraintKind(const ConstraintSpec& c) {
   if (c.name == "non_neg") return 0;
   if (c.name == "max_norm") return 1;
@@ -48,19 +59,8 @@ std::uint32_t constraintKind(const ConstraintSpec& c) {
 
 }  // namespace
 
-Status fusedStepSupports(const LayerConfig& layer, const OptimizerConfig& optimizer) {
+Status fusedStepSupports(const LayerConfig& layer, const OptimizerConfig&) {
   if (layer.loraEnabled()) return Status::unavailable("LoRA is not on the Vulkan engine yet");
-  if (layer.embeddingsRegularizer) {
-    const auto& r = *layer.embeddingsRegularizer;
-    if (r.name == "orthogonal_regularizer")
-      return Status::unavailable(
-          "the orthogonal embeddings regularizer is not on the Vulkan engine (its gradient needs the V x V "
-          "products of the whole table every step)");
-    if ((optimizer.clipnorm && *optimizer.clipnorm > 0) || (optimizer.globalClipnorm && *optimizer.globalClipnorm > 0))
-      return Status::unavailable(
-          "an embeddings regularizer with clipnorm/global_clipnorm is not on the Vulkan engine yet (the norm of "
-          "the regularizer's dense gradient is not reduced on the device)");
-  }
   return Status::ok();
 }
 
@@ -90,6 +90,8 @@ Result<std::unique_ptr<StepEngine>> StepEngine::create(KernelCache& kernels, Dev
   e->m_opt = *k;
   e->m_shape = kernelShapeFor(ctx.info());
   e->m_tableDense = needsDensePass(optimizer) || layer.embeddingsRegularizer.has_value();
+  const auto& reg = layer.embeddingsRegularizer;
+  if (reg) e->m_regKind = reg->name == "orthogonal_regularizer" ? 2 : 1;
   e->m_ringSlots = std::max<std::uint32_t>(1, ringSlots);
   const auto& c = optimizer;
   if (c.clipnorm && *c.clipnorm > 0) {
@@ -115,6 +117,32 @@ Result<std::unique_ptr<StepEngine>> StepEngine::create(KernelCache& kernels, Dev
   EMBEDSCOPE_TRY(mk(16, MemoryPlace::Device, e->m_dummy));
   EMBEDSCOPE_TRY(mk(kAccCount * 4, MemoryPlace::Host, e->m_accInit));
   EMBEDSCOPE_TRY(e->m_ring->fillZero());
+  const std::uint64_t V = table.value().rows(), D = table.value().cols();
+  if (reg) {
+    // One float per row of the largest shard (shard 0).
+    EMBEDSCOPE_TRY(mk(std::max<std::uint64_t>(4, table.value().shardRows(0) * 4), MemoryPlace::Device, e->m_rowSq));
+  }
+  if (e->m_regKind == 2) {
+    // Its kernel reads every row of the table at once, so the table has to be one buffer.
+    if (table.value().shardCount() > 1)
+      return Status::unavailable("the orthogonal embeddings regularizer is not on the Vulkan engine for a table in " +
+                                 std::to_string(table.value().shardCount()) +
+                                 " shards (its kernel reads the whole table as one buffer)");
+    const bool columns = reg->text("mode") == "columns";
+    e->m_orthoN = u32(columns ? D : V);
+    e->m_orthoM = u32(columns ? V : D);
+    e->m_orthoRowStride = u32(columns ? 1 : D);
+    e->m_orthoElemStride = u32(columns ? D : 1);
+    const double n = e->m_orthoN;
+    e->m_orthoC = reg->number("factor") * 0.5 / (n * (n - 1.0) / 2.0);  // as engine/layer/regularizers.cpp
+    e->m_orthoDouble = orthogonalDoubleOn(ctx.info());
+    const std::uint64_t real = e->m_orthoDouble ? 8 : 4;
+    EMBEDSCOPE_TRY(mk(std::max<std::uint64_t>(8, V * D * real), MemoryPlace::Device, e->m_orthoYn));
+    EMBEDSCOPE_TRY(mk(std::max<std::uint64_t>(8, V * D * real), MemoryPlace::Device, e->m_orthoDyn));
+    EMBEDSCOPE_TRY(mk(std::max<std::uint64_t>(8, e->m_orthoN * real), MemoryPlace::Device, e->m_orthoNorms));
+    EMBEDSCOPE_TRY(mk(std::max<std::uint64_t>(4, V * D * 4), MemoryPlace::Device, e->m_regGrad));
+    EMBEDSCOPE_TRY(mk(std::max<std::uint64_t>(4, e->m_orthoN * 4), MemoryPlace::Device, e->m_orthoPartial));
+  }
   if (e->m_tableDense) {
     auto m = ShardedMatrix::create(ctx, table.value().rows(), 1, MemoryPlace::Device, table.value().rowsPerShard());
     if (!m) return m.status();
@@ -135,6 +163,17 @@ std::array<float, kAccCount> StepEngine::slotSums(std::uint32_t slot) const {
   std::array<float, kAccCount> a{};
   (void)m_ring->download(a.data(), kAccCount * 4, std::uint64_t(slot) * kAccCount * 4);
   return a;
+}
+
+double StepEngine::tablePenalty(const std::array<float, kAccCount>& sums) const {
+  const auto& reg = m_layer.embeddingsRegularizer;
+  if (!reg) return 0.0;
+  if (m_regKind == 2) return m_orthoC * static_cast<double>(sums[kAccRegOrtho]);
+  const double l1 = l1Of(*reg), l2 = l2Of(*reg);
+  double p = 0.0;
+  if (l1 != 0.0) p += l1 * static_cast<double>(sums[kAccRegAbs]);  // Keras skips a term whose coefficient is 0
+  if (l2 != 0.0) p += l2 * static_cast<double>(sums[kAccRegSq]);
+  return p;
 }
 
 Result<StepEngine::Program*> StepEngine::programFor(const Inputs& in, std::uint64_t applyCapacity) {
@@ -248,7 +287,7 @@ Status StepEngine::record(Program& p, const Inputs& in) {
     actL2x2 = static_cast<float>(2.0 * l2Of(*act) * inv);
   }
   float regL1 = 0, regL2x2 = 0;
-  if (reg) {
+  if (reg && m_regKind == 1) {
     regL1 = static_cast<float>(l1Of(*reg) * 1.0f);
     regL2x2 = static_cast<float>(2.0 * l2Of(*reg) * 1.0f);
   }
@@ -373,20 +412,66 @@ Status StepEngine::record(Program& p, const Inputs& in) {
         mode == 0 ? groupsFor(n, wg) : u32(n));
     computeBarrier(cmd);
     if (m_clipKind == 1 || m_clipKind == 2) {
-      // Gradient norms only for clipnorm / global_clipnorm (one workgroup reads the whole gradient).
-      reduce(*reduceSq, at(0, *p.grad), n * D, kAccGsqTable, false);
+      // Gradient norms only for clipnorm / global_clipnorm (one workgroup reads the whole gradient);
+      // with a regularizer the table's is taken below, over its dense gradient.
+      if (!reg) reduce(*reduceSq, at(0, *p.grad), n * D, kAccGsqTable, false);
       if (classify) {
         reduce(*reduceSq, at(0, *p.gKernel), D * C, kAccGsqKernel, false);
         reduce(*reduceSq, at(0, *p.gBias), C, kAccGsqBias, false);
       }
     }
   }
-  if (train) {
-    if (reg)
+  auto mapK = m_kernels->get("step_row_map", {1, 1, 1}, sizeof(MapPc), {wg});
+  if (!mapK) return mapK.status();
+  auto rowMaps = [&](std::uint32_t clear) {
+    // Each table row's gradient row (kNoRow: none) for the dense update, every shard.
+    for (std::uint32_t s = 0; s < shards; ++s) {
+      MapPc mp{u32(n), s, rps, clear};
+      run(*mapK, {at(0, *p.unique), m_rowMap->shardBinding(1, s), stepAt(2)}, &mp, sizeof(mp), groupsFor(n, wg));
+    }
+    computeBarrier(cmd);
+  };
+  if (train && m_tableDense) rowMaps(0);
+  if (train && reg) {
+    if (m_regKind == 2) {
+      const char* orthoName = m_orthoDouble ? "step_orthogonal_f64" : "step_orthogonal";
+      auto phase0 = get(orthoName, 6, sizeof(OrthoPc), {wg, 0u});
+      auto phase1 = get(orthoName, 6, sizeof(OrthoPc), {wg, 1u});
+      if (!phase0) return phase0.status();
+      if (!phase1) return phase1.status();
+      const double twoC = 2.0 * m_orthoC;
+      const float twoCHi = static_cast<float>(twoC);
+      const OrthoPc op{m_orthoN, m_orthoM, m_orthoRowStride, m_orthoElemStride, twoCHi,
+                       static_cast<float>(twoC - static_cast<double>(twoCHi))};
+      const std::vector<BufferBinding> ob = {table.shardBinding(0, 0), at(1, *m_orthoYn), at(2, *m_orthoNorms),
+                                             at(3, *m_orthoDyn), at(4, *m_regGrad), at(5, *m_orthoPartial)};
+      run(*phase0, ob, &op, sizeof(op), groupsFor(m_orthoN, wg));
+      computeBarrier(cmd);
+      run(*phase1, ob, &op, sizeof(op), groupsFor(m_orthoN, wg));
+      computeBarrier(cmd);
+      reduce(*reduceSum, at(0, *m_orthoPartial), m_orthoN, kAccRegOrtho, false);
+    } else {
       for (std::uint32_t s = 0; s < shards; ++s) {
         reduce(*reduceAbs, table.shardBinding(0, s), table.shardRows(s) * D, kAccRegAbs, s > 0);
         reduce(*reduceSq, table.shardBinding(0, s), table.shardRows(s) * D, kAccRegSq, s > 0);
       }
+    }
+    // The table's gradient norm, over every row of its dense gradient: for clipnorm/global_clipnorm,
+    // and for applyGradient's statistics (the host only holds the sparse part).
+    if (m_clipKind == 1 || m_clipKind == 2 || applyOnly) {
+      auto normK = get("step_grad_norm", 5, sizeof(GradNormPc), {wg, m_regKind});
+      if (!normK) return normK.status();
+      for (std::uint32_t s = 0; s < shards; ++s) {
+        const std::uint64_t shardRows = table.shardRows(s);
+        GradNormPc gp{u32(D), u32(shardRows), s, rps, regL1, regL2x2};
+        run(*normK,
+            {table.shardBinding(0, s), at(1, *p.grad), m_rowMap->shardBinding(2, s),
+             at(3, m_regKind == 2 ? *m_regGrad : *m_dummy), at(4, *m_rowSq)},
+            &gp, sizeof(gp), groupsFor(shardRows, wg));
+        computeBarrier(cmd);
+        reduce(*reduceSum, at(0, *m_rowSq), shardRows, kAccGsqTable, s > 0);
+      }
+    }
   }
 
   run(*finishK, {at(0, *m_acc), at(1, *m_ring), stepAt(2)}, nullptr, 0, 1);
@@ -394,17 +479,15 @@ Status StepEngine::record(Program& p, const Inputs& in) {
 
   if (train) {
     // Update: the table, then the head's variables (one optimizer step over all of them).
-    auto optFor = [&](std::uint32_t optMode, bool withReg) {
-      return m_kernels->get("step_optimizer", std::vector<std::uint32_t>(8, 1), sizeof(OptPc),
-                            {wg, m_opt.opt, m_opt.flags, optMode, m_clipKind, withReg ? 1u : 0u});
+    auto optFor = [&](std::uint32_t optMode, std::uint32_t regKind) {
+      return m_kernels->get("step_optimizer", std::vector<std::uint32_t>(9, 1), sizeof(OptPc),
+                            {wg, m_opt.opt, m_opt.flags, optMode, m_clipKind, regKind});
     };
     auto slotsOf = [&](DeviceVariable& v, std::uint32_t s, std::vector<BufferBinding>& b) {
       for (std::uint32_t k = 0; k < 3; ++k)
         b.push_back(k < v.slotCount() ? v.slot(k).shardBinding(1 + k, s) : at(1 + k, *m_dummy));
     };
-    auto mapK = m_kernels->get("step_row_map", {1, 1, 1}, sizeof(MapPc), {wg});
-    if (!mapK) return mapK.status();
-    auto tableK = optFor(m_tableDense ? 1 : 0, reg.has_value());
+    auto tableK = optFor(m_tableDense ? 1 : 0, m_regKind);
     if (!tableK) return tableK.status();
     for (std::uint32_t s = 0; s < shards; ++s) {
       const std::uint64_t shardRows = table.shardRows(s);
@@ -413,9 +496,6 @@ Status StepEngine::record(Program& p, const Inputs& in) {
       b.push_back(at(4, *p.grad));
       OptPc pc{u32(D), 0, s, rps, kAccGsqTable, m_clipC, regL1, regL2x2};
       if (m_tableDense) {
-        MapPc mp{u32(n), s, rps, 0};
-        run(*mapK, {at(0, *p.unique), m_rowMap->shardBinding(1, s), stepAt(2)}, &mp, sizeof(mp), groupsFor(n, wg));
-        computeBarrier(cmd);
         b.push_back(m_rowMap->shardBinding(5, s));
         pc.count = u32(shardRows);
       } else {
@@ -424,15 +504,15 @@ Status StepEngine::record(Program& p, const Inputs& in) {
       }
       b.push_back(at(6, *m_acc));
       b.push_back(stepAt(7));
+      b.push_back(at(8, m_regKind == 2 ? *m_regGrad : *m_dummy));
       run(*tableK, b, &pc, sizeof(pc), groupsFor(std::uint64_t(pc.count) * D, wg));
-      if (m_tableDense) {
-        computeBarrier(cmd);
-        MapPc mp{u32(n), s, rps, 1};
-        run(*mapK, {at(0, *p.unique), m_rowMap->shardBinding(1, s), stepAt(2)}, &mp, sizeof(mp), groupsFor(n, wg));
-      }
+    }
+    if (m_tableDense) {
+      computeBarrier(cmd);
+      rowMaps(1);
     }
     if (classify) {
-      auto headK = optFor(2, false);
+      auto headK = optFor(2, 0);
       if (!headK) return headK.status();
       const std::pair<DeviceVariable*, std::pair<Buffer*, std::uint32_t>> heads[2] = {
           {in.kernel, {p.gKernel.get(), kAccGsqKernel}}, {in.bias, {p.gBias.get(), kAccGsqBias}}};
@@ -443,6 +523,7 @@ Status StepEngine::record(Program& p, const Inputs& in) {
         b.push_back(at(5, *m_dummy));
         b.push_back(at(6, *m_acc));
         b.push_back(stepAt(7));
+        b.push_back(at(8, *m_dummy));
         const std::uint64_t rows = var->value().rows(), cols = var->value().cols();
         OptPc pc{u32(cols), u32(rows), 0, u32(rows), g.second, m_clipC, 0, 0};
         run(*headK, b, &pc, sizeof(pc), groupsFor(rows * cols, wg));

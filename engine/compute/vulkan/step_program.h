@@ -11,8 +11,12 @@
 // Kernels: shaders/step_*.comp and segment_sum.comp. Sharded tables are reached one dispatch per
 // shard with the shard a push constant (no descriptor is indexed by a non-uniform value). Reductions
 // are one workgroup with a fixed tree (no float atomics), so a step's results do not depend on
-// timing. Variants are specialization constants chosen per device (kernelShapeFor: a row per
-// invocation with 16-byte loads on CPU-type devices, a workgroup per row on GPUs).
+// timing. An embeddings regularizer makes the table's gradient dense: its part is added in the
+// update kernel (l1/l2 from the weights; the orthogonal regularizer's from a (V, D) buffer its own
+// kernel fills each step, in double where the device has shaderFloat64), and
+// clipnorm/global_clipnorm then take the norm over every row. Variants are specialization
+// constants chosen per device (kernelShapeFor: a row per invocation with 16-byte loads on CPU-type
+// devices, a workgroup per row on GPUs).
 #include <array>
 #include <cstdint>
 #include <map>
@@ -44,11 +48,12 @@ enum AccSlot : std::uint32_t {
   kAccGsqTable = 6,
   kAccGsqKernel = 7,
   kAccGsqBias = 8,
+  kAccRegOrtho = 9,  // orthogonal embeddings regularizer: sum over i != j of |P_ij|
   kAccCount = 16,
 };
 
 // InvalidArgument/Unavailable with the reason when the fused kernels cannot run this configuration
-// (LoRA; an orthogonal embeddings regularizer; a regularizer with clipnorm/global_clipnorm).
+// (LoRA). StepEngine::create also declines an orthogonal embeddings regularizer on a sharded table.
 Status fusedStepSupports(const LayerConfig& layer, const OptimizerConfig& optimizer);
 
 class StepEngine {
@@ -77,9 +82,13 @@ class StepEngine {
   Status submitApply(const std::vector<std::int64_t>& rows, const Matrix& values, const float gsq[3], std::int64_t t);
   // The sums of a ring slot; call after VulkanContext::wait().
   std::array<float, kAccCount> slotSums(std::uint32_t slot) const;
+  // The embeddings regularizer's penalty on the table before the step, from a slot's sums.
+  double tablePenalty(const std::array<float, kAccCount>& sums) const;
   std::uint32_t ringSlots() const { return m_ringSlots; }
   // Recorded programs (one per kind and shape), for tests and the bench.
   std::size_t programCount() const { return m_programs.size(); }
+  // Whether the orthogonal regularizer's kernel is the double variant (tests).
+  bool orthogonalInDouble() const { return m_orthoDouble; }
 
  private:
   struct Program;
@@ -95,10 +104,19 @@ class StepEngine {
   OptimizerKernel m_opt;
   KernelShape m_shape;
   bool m_tableDense = false;  // the table's update visits every row
+  std::uint32_t m_regKind = 0;  // shaders/table_gradient.glsl REG: 0 none, 1 l1/l2, 2 orthogonal
+  // The orthogonal regularizer's Y (the table or its transpose): n rows of m, their strides in the
+  // table, and c = factor / 2 / pairs (the penalty is c * sum |P_ij|).
+  std::uint32_t m_orthoN = 0, m_orthoM = 0, m_orthoRowStride = 0, m_orthoElemStride = 0;
+  double m_orthoC = 0;
+  bool m_orthoDouble = false;  // step_orthogonal_f64 (the device has shaderFloat64)
   std::uint32_t m_clipKind = 0;
   float m_clipC = 0;
   std::uint32_t m_ringSlots = 1;
   std::unique_ptr<Buffer> m_step, m_acc, m_accInit, m_ring, m_colSq, m_dummy;
+  std::unique_ptr<Buffer> m_rowSq;  // a regularizer: each row's |g|^2, for clipnorm's norm
+  // The orthogonal regularizer's: yn, norms and dyn in its kernel's precision; regGrad (V, D) float.
+  std::unique_ptr<Buffer> m_orthoYn, m_orthoNorms, m_orthoDyn, m_regGrad, m_orthoPartial;
   std::unique_ptr<ShardedMatrix> m_rowMap;
   std::map<std::tuple<std::uint32_t, std::int64_t, std::int64_t, std::uint64_t>, std::unique_ptr<Program>> m_programs;
   std::vector<std::uint32_t> m_hostPerm, m_hostOffsets, m_hostUnique, m_hostIds;

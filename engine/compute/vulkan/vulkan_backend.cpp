@@ -86,7 +86,8 @@ void registerVulkanFactory() {
 namespace vulkan {
 
 namespace {
-// An l1/l2/l1l2 penalty from the device's sums of |x| and x^2, as regularizerLoss forms it.
+// The activity regularizer's l1/l2/l1l2 penalty from the device's sums of |x| and x^2, as
+// regularizerLoss forms it.
 double penalty(const std::optional<RegularizerSpec>& reg, float absSum, float sqSum) {
   if (!reg) return 0.0;
   const double l1 = reg->name == "l2" ? 0.0 : reg->number("l1");
@@ -348,7 +349,13 @@ Result<double> VulkanBackend::applyGradient(const RowGradient& grad, std::span<c
     EMBEDSCOPE_TRY(m_steps->submitApply(grad.rows, grad.values, gsq, t));
     EMBEDSCOPE_TRY(m_ctx->wait());
     const auto sums = m_steps->slotSums(0);
-    regPenalty = penalty(m_layer.embeddingsRegularizer, sums[vk::kAccRegAbs], sums[vk::kAccRegSq]);
+    regPenalty = m_steps->tablePenalty(sums);
+    if (m_layer.embeddingsRegularizer) {
+      // The regularizer made the table's gradient dense; the device took its norm over every row
+      // (the dense variables' global clipping and the statistics below use it).
+      globalSq += static_cast<double>(sums[vk::kAccGsqTable]) - sq[0];
+      sq[0] = sums[vk::kAccGsqTable];
+    }
   } else {
     EMBEDSCOPE_TRY(m_vars[0]->apply(grad.rows, grad.values, scalarsFor(normOf(0))));
   }
@@ -437,7 +444,7 @@ StepResult VulkanBackend::resultOf(const Pending& p, const std::array<float, vk:
   }
   const bool train = p.kind == vk::StepKind::Regression || p.kind == vk::StepKind::Classify;
   if (!train || !std::isfinite(r.loss)) return r;  // the device skipped this step's update
-  r.regularization = penalty(m_layer.embeddingsRegularizer, sums[vk::kAccRegAbs], sums[vk::kAccRegSq]) +
+  r.regularization = m_steps->tablePenalty(sums) +
                      penalty(m_layer.activityRegularizer, sums[vk::kAccActAbs], sums[vk::kAccActSq]) /
                          static_cast<double>(p.rows);
   r.loss += r.regularization;

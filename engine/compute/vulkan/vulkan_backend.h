@@ -7,9 +7,9 @@
 // embeddings regularizer's gradient, the optimizer (dense Keras 3 or lazy) and the embeddings
 // constraint, with the loss reduced on the device and read back every `lossEvery` steps. The
 // primitives (gather, scatter, applyGradient) run as kernels too. Its answers are held against
-// the CPU backend (tests/vulkan). Not on the device: LoRA, the orthogonal embeddings regularizer,
-// and an embeddings regularizer together with clipnorm/global_clipnorm — the factory declines
-// those configurations (auto then uses the CPU engine, saying why).
+// the CPU backend (tests/vulkan). Not on the device: LoRA, and the orthogonal embeddings
+// regularizer on a table in more than one shard — the factory declines those configurations
+// (auto then uses the CPU engine, saying why).
 #include <array>
 #include <map>
 #include <memory>
@@ -88,6 +88,7 @@ class VulkanBackend final : public Backend {
   std::uint32_t lossEvery() const { return m_lossEvery; }
   // Command buffers recorded so far (one per step kind and batch shape), for tests and the bench.
   std::size_t recordedPrograms() const { return m_steps ? m_steps->programCount() : 0; }
+  bool orthogonalInDouble() const { return m_steps && m_steps->orthogonalInDouble(); }
 
   // The plan the backend was built from, and what the context holds per heap now (bytes).
   const placement::MemoryPlan& plan() const { return m_plan; }

@@ -46,10 +46,12 @@ Result<std::unique_ptr<VulkanContext>> VulkanContext::create(const Options& opti
   qci.queueCount = 1;
   qci.pQueuePriorities = &priority;
 
-  // Only what the kernels use: dynamically uniform indexing into the shard descriptor arrays.
+  // Only what the kernels use: dynamically uniform indexing into the shard descriptor arrays, and
+  // doubles where the device has them (step_orthogonal_f64.comp).
   VkPhysicalDeviceFeatures2 f2{};
   f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
   f2.features.shaderStorageBufferArrayDynamicIndexing = VK_TRUE;
+  f2.features.shaderFloat64 = ctx->m_info.features.shaderFloat64 ? VK_TRUE : VK_FALSE;
 
   std::vector<const char*> exts = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
   if (ctx->m_info.features.memoryBudget) exts.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
