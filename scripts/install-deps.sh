@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, the Debian 12 packages Embedscope needs that this machine lacks.
 # Idempotent and quiet when everything is there. Profiles:
-#   (none)   build and run: compiler, CMake, Qt 6, QCustomPlot, Eigen, Vulkan, glslc, HDF5, libzip, hnswlib
+#   (none)   build and run: compiler, CMake, Qt 6, QCustomPlot, Eigen, Vulkan, glslc, HDF5, libzip, hnswlib, FFTW
 #   --test   also what the test suite uses: Mesa's lavapipe + validation layers, Xvfb, numpy, h5py,
 #            gensim (files read back by the real tools), clang's sanitizer/fuzzer runtimes
 #   --bench  also the peers the benchmarks compare against: PyTorch, fastText, scikit-learn, umap-learn
@@ -11,7 +11,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config ccache
   qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools libqt6svg6-dev qt6-qpa-plugins
   libqcustomplot-dev libqcustomplot2.1-qt6 libeigen3-dev
   libvulkan-dev vulkan-tools glslc spirv-tools mesa-vulkan-drivers
-  libhdf5-dev libzip-dev libhnswlib-dev)
+  libhdf5-dev libzip-dev libhnswlib-dev libfftw3-dev)
 test_pkgs=(vulkan-validationlayers xvfb xauth x11-apps imagemagick
   python3 python3-numpy python3-h5py python3-gensim clang-14 libclang-rt-14-dev)
 bench_pkgs=(python3-torch fasttext python3-sklearn umap-learn python3-hnswlib)
