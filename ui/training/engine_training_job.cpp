@@ -163,11 +163,10 @@ class EngineTrainingJob final : public TrainingJob {
       out.paused = p.paused;
       progress(out);
     };
-    cb.onEpochEnd = [&](const session::EpochRecord& e) {
-      lastLoss = e.loss;
-      lastMetric = e.metric;
+    // An epoch's figures as one report at `step` (epoch ends, and the epochs a session holds).
+    auto epochReport = [&](const session::EpochRecord& e, std::int64_t step) {
       TrainingProgress out;
-      out.step = lastStep;
+      out.step = step;
       out.maxSteps = m_maxSteps;
       out.loss = e.loss;
       out.metric = e.metric;
@@ -175,6 +174,12 @@ class EngineTrainingJob final : public TrainingJob {
       out.hasValidation = e.valLoss.has_value();
       out.valLoss = e.valLoss.value_or(0.0);
       out.valMetric = e.valMetric.value_or(0.0);
+      return out;
+    };
+    cb.onEpochEnd = [&](const session::EpochRecord& e) {
+      lastLoss = e.loss;
+      lastMetric = e.metric;
+      TrainingProgress out = epochReport(e, lastStep);
       out.stepsPerSecond = rate;
       out.samplesPerSecond = rate * double(batch);
       out.running = true;
@@ -197,18 +202,7 @@ class EngineTrainingJob final : public TrainingJob {
     // A resumed run's curves start with the epochs its session already holds (one point per epoch,
     // at the epoch's last step), so restoring an autosave does not show an empty chart.
     const std::int64_t spe = std::max<std::int64_t>(1, m_run.task->stepsPerEpoch());
-    for (const auto& e : m_resumedHistory) {
-      TrainingProgress out;
-      out.step = (e.epoch + 1) * spe;
-      out.maxSteps = m_maxSteps;
-      out.loss = e.loss;
-      out.metric = e.metric;
-      out.metricName = metricName;
-      out.hasValidation = e.valLoss.has_value();
-      out.valLoss = e.valLoss.value_or(0.0);
-      out.valMetric = e.valMetric.value_or(0.0);
-      progress(out);
-    }
+    for (const auto& e : m_resumedHistory) progress(epochReport(e, (e.epoch + 1) * spe));
     {
       std::lock_guard<std::mutex> lock(m_control);
       m_live = true;
