@@ -37,8 +37,11 @@ theirs() {  # name peer file extra...
 for w in $which; do
   case $w in
     pca) data g100k_128 100000 128; ours pca100k pca g100k_128; theirs pca100k pca g100k_128 ;;
-    tsne5k) data c5k_64 5000 64; ours tsne5k tsne c5k_64; theirs tsne5k tsne c5k_64 ;;
-    tsne10k) data c10k_64 10000 64; ours tsne10k tsne c10k_64; theirs tsne10k tsne c10k_64 ;;
+    # t-SNE: ours on one thread and on both cores (scikit-learn's Barnes-Hut uses both), then the peer
+    tsne5k) data c5k_64 5000 64; ours tsne5k tsne c5k_64; ours tsne5k_2threads tsne c5k_64 --threads 2
+            theirs tsne5k tsne c5k_64 ;;
+    tsne10k) data c10k_64 10000 64; ours tsne10k tsne c10k_64; ours tsne10k_2threads tsne c10k_64 --threads 2
+             theirs tsne10k tsne c10k_64 ;;
     umap10k) data c10k_64 10000 64; ours umap10k umap c10k_64; theirs umap10k umap c10k_64 --warm ;;
     tsne100k)  # too large for scikit-learn's O(N^2) trustworthiness: our sampled figure instead
       data c100k_64 100000 64

@@ -17,8 +17,9 @@ namespace embedscope::analysis {
 
 class GridConvolution {
  public:
-  // `grids` real grids of side n whose charges and results lie in the top-left live x live block.
-  GridConvolution(int n, int live, int grids);
+  // `grids` real grids of side n whose charges and results lie in the top-left live x live block;
+  // convolve() works on up to `threads` grids at once.
+  GridConvolution(int n, int live, int grids, int threads = 1);
   ~GridConvolution();
   GridConvolution(const GridConvolution&) = delete;
   GridConvolution& operator=(const GridConvolution&) = delete;
@@ -32,14 +33,18 @@ class GridConvolution {
   // setKernel() transforms what was written here and keeps its spectrum (real for an even kernel).
   float* kernel() { return m_kernel; }
   void setKernel();
-  // Every grid <- grid (*) kernel on the live block, unscaled (multiply by 1 / n^2).
+  // Every grid <- grid (*) kernel on the live block, unscaled (multiply by 1 / n^2). The grids are
+  // independent: with threads > 1 they are shared out (the same arithmetic, the same result).
   void convolve();
 
  private:
-  int m_n, m_live, m_grids;
+  int m_n, m_live, m_grids, m_threads;
   std::size_t m_specSize;             // complex entries of one spectrum: n * (n / 2 + 1)
+  // Strides between grids and between spectra, rounded up to 64 bytes: fftwf_execute_dft_* wants
+  // every array aligned as the planned one.
+  std::size_t m_gridStride, m_specStride;
   float* m_real = nullptr;            // grids x n x n
-  void* m_spectrum = nullptr;         // one spectrum (fftwf_complex), reused grid by grid
+  void* m_spectrum = nullptr;         // one spectrum (fftwf_complex) a thread, reused grid by grid
   float* m_kernel = nullptr;          // n x n
   float* m_kernelSpectrum = nullptr;  // real part of the kernel's spectrum
   void* m_kernelPlan = nullptr;       // fftwf_plan: the kernel's 2-D r2c into m_spectrum

@@ -348,7 +348,7 @@ class FftRepulsion {
     const int boxes = side / (2 * kInterp);
     const int nodes = boxes * kInterp;
     const double h = range / boxes, delta = h / kInterp;
-    if (!m_conv || m_conv->size() != side) m_conv = std::make_unique<GridConvolution>(side, nodes, 4);
+    if (!m_conv || m_conv->size() != side) m_conv = std::make_unique<GridConvolution>(side, nodes, 4, threads);
     const auto L = static_cast<std::size_t>(side);
 
     {

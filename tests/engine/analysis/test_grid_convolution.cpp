@@ -16,15 +16,19 @@ class GridConvolutionTest : public QObject {
   void matchesDirectConvolution_data() {
     QTest::addColumn<int>("n");
     QTest::addColumn<int>("live");
-    QTest::newRow("32, live 15") << 32 << 15;
-    QTest::newRow("30 (not a power of two), live 12") << 30 << 12;
-    QTest::newRow("16, live 16 (whole grid)") << 16 << 16;
+    QTest::addColumn<int>("threads");
+    QTest::newRow("32, live 15") << 32 << 15 << 1;
+    QTest::newRow("30 (not a power of two), live 12") << 30 << 12 << 1;
+    QTest::newRow("16, live 16 (whole grid)") << 16 << 16 << 1;
+    QTest::newRow("30, live 13, 2 threads") << 30 << 13 << 2;
+    QTest::newRow("32, live 15, 3 threads") << 32 << 15 << 3;
   }
   void matchesDirectConvolution() {
     QFETCH(int, n);
     QFETCH(int, live);
+    QFETCH(int, threads);
     const int grids = 3;
-    GridConvolution conv(n, live, grids);
+    GridConvolution conv(n, live, grids, threads);
     Rng rng(7);
     // An even kernel, as t-SNE's: k(a, b) = k(-a, -b) = k(-a, b), stored circulantly.
     auto kernelAt = [](int a, int b) { return float(1.0 / std::pow(1.0 + 0.3 * (a * a + b * b), 2)); };
