@@ -24,7 +24,7 @@ ours() {  # name method file extra...
   read -r wall user sys <<<"$t"
   local trust
   trust=$($peer trust "$file.npy" "$name.ours.tsv" --labels "${file}_labels.npy")
-  echo "{\"bench\": \"$name\", \"who\": \"embedscope\", \"wall_s\": $wall, \"cpu_s\": $(echo "$user + $sys" | bc), \"quality\": $trust, \"load\": \"$(load)\"}"
+  echo "{\"bench\": \"$name\", \"who\": \"embedscope\", \"wall_s\": $wall, \"cpu_s\": $(awk "BEGIN { printf \"%.2f\", $user + $sys }"), \"quality\": $trust, \"load\": \"$(load)\"}"
 }
 theirs() {  # name peer file extra...
   local name=$1 kind=$2 file=$3
@@ -48,6 +48,6 @@ for w in $which; do
       t=$( { /usr/bin/time -f "%e %U %S" "$bin" project --vectors c100k_64.npy --method tsne --save tsne100k.ours.tsv --threads 2 >/dev/null; } 2>&1 | tail -1)
       read -r wall user sys <<<"$t"
       trust=$($peer trust c100k_64.npy tsne100k.ours.tsv --labels c100k_64_labels.npy)
-      echo "{\"bench\": \"tsne100k\", \"who\": \"embedscope\", \"threads\": 2, \"wall_s\": $wall, \"cpu_s\": $(echo "$user + $sys" | bc), \"quality_10k_subset\": $trust, \"load\": \"$(load)\"}" ;;
+      echo "{\"bench\": \"tsne100k\", \"who\": \"embedscope\", \"threads\": 2, \"wall_s\": $wall, \"cpu_s\": $(awk "BEGIN { printf \"%.2f\", $user + $sys }"), \"quality_10k_subset\": $trust, \"load\": \"$(load)\"}" ;;
   esac
 done
