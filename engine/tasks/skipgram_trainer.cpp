@@ -301,6 +301,25 @@ SkipGramState skipGramStateOf(const SkipGramResult& result) {
   return SkipGramState{result.embeddings, result.context, result.position};
 }
 
+Status checkSkipGramResume(const SkipGramState& r, std::int64_t vocab, std::int64_t dim, std::int64_t chunksPerEpoch,
+                           std::int64_t epochs) {
+  auto shape = [](const Matrix& m) { return std::to_string(m.rows()) + " x " + std::to_string(m.cols()); };
+  if (r.embeddings.rows() != vocab || r.embeddings.cols() != dim || r.context.rows() != vocab ||
+      r.context.cols() != dim)
+    return Status::invalidArgument("the checkpoint's tables (" + shape(r.embeddings) + ", " + shape(r.context) +
+                                   ") do not fit this run (" + std::to_string(vocab) + " x " + std::to_string(dim) +
+                                   ")");
+  if (r.position.chunksPerEpoch != chunksPerEpoch || r.position.chunksDone > chunksPerEpoch * epochs ||
+      r.position.chunksDone < 0 || r.position.epochSums.size() != static_cast<std::size_t>(epochs))
+    return Status::invalidArgument("the checkpoint's corpus cursor (" + std::to_string(r.position.chunksDone) +
+                                   " chunks done, " + std::to_string(r.position.chunksPerEpoch) + " per epoch, " +
+                                   std::to_string(r.position.epochSums.size()) + " epochs) does not fit this corpus (" +
+                                   std::to_string(chunksPerEpoch) + " chunks per epoch, " + std::to_string(epochs) +
+                                   " epochs)");
+  if (r.position.rngStates.empty()) return Status::invalidArgument("the checkpoint holds no generator state");
+  return Status::ok();
+}
+
 Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const data::TextCorpus& corpus,
                                             const SkipGramCallbacks& callbacks, const CancelToken& cancel,
                                             const SkipGramState* resumeFrom) {
@@ -315,24 +334,7 @@ Result<SkipGramResult> SkipGramTrainer::run(const SkipGramConfig& config, const 
   const std::int64_t chunksPerEpoch = static_cast<std::int64_t>(chunkStarts.size()) - 1;
   const std::int64_t chunkCount = chunksPerEpoch * config.epochs;
 
-  if (resumeFrom) {
-    const SkipGramState& r = *resumeFrom;
-    auto shape = [](const Matrix& m) { return std::to_string(m.rows()) + " x " + std::to_string(m.cols()); };
-    if (r.embeddings.rows() != vocab || r.embeddings.cols() != dim || r.context.rows() != vocab ||
-        r.context.cols() != dim)
-      return Status::invalidArgument("the checkpoint's tables (" + shape(r.embeddings) + ", " + shape(r.context) +
-                                     ") do not fit this run (" + std::to_string(vocab) + " x " + std::to_string(dim) +
-                                     ")");
-    if (r.position.chunksPerEpoch != chunksPerEpoch || r.position.chunksDone > chunkCount ||
-        r.position.chunksDone < 0 || r.position.epochSums.size() != static_cast<std::size_t>(config.epochs))
-      return Status::invalidArgument("the checkpoint's corpus cursor (" + std::to_string(r.position.chunksDone) +
-                                     " chunks done, " + std::to_string(r.position.chunksPerEpoch) +
-                                     " per epoch, " + std::to_string(r.position.epochSums.size()) +
-                                     " epochs) does not fit this corpus (" + std::to_string(chunksPerEpoch) +
-                                     " chunks per epoch, " + std::to_string(config.epochs) + " epochs)");
-    if (r.position.rngStates.empty())
-      return Status::invalidArgument("the checkpoint holds no generator state");
-  }
+  if (resumeFrom) EMBEDSCOPE_TRY(checkSkipGramResume(*resumeFrom, vocab, dim, chunksPerEpoch, config.epochs));
 
   AlignedFloats syn0 = allocateAligned(static_cast<std::size_t>(vocab * dp));
   AlignedFloats syn1 = allocateAligned(static_cast<std::size_t>(vocab * dp));

@@ -140,6 +140,12 @@ class SkipGramTrainer {
 // The result as a resumable state (copies the tables).
 SkipGramState skipGramStateOf(const SkipGramResult& result);
 
+// Whether a saved state can continue a run of this shape (vocab x dim tables, the corpus's chunks
+// per epoch, the config's epochs): InvalidArgument naming what does not fit. Every engine's
+// resume runs it.
+Status checkSkipGramResume(const SkipGramState& state, std::int64_t vocab, std::int64_t dim,
+                           std::int64_t chunksPerEpoch, std::int64_t epochs);
+
 // The skip-gram task's default start for the input table: word2vec's own, uniform in
 // [-0.5/D, 0.5/D) (word2vec.c's `(rand/65536 - 0.5) / layer1_size`), drawn row-major from
 // Rng(seed); used when SkipGramConfig::initialTable is absent. Why not Keras's default

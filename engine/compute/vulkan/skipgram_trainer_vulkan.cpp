@@ -34,17 +34,7 @@ Result<SkipGramResult> trainSkipGramOnVulkan(KernelCache& kernels, const SkipGra
   const std::int64_t dim = config.outputDim;
   const std::vector<std::size_t> chunkStarts = skipgram_detail::chunkStarts(corpus, skipgram_detail::kWordsPerChunk);
   const std::int64_t chunksPerEpoch = static_cast<std::int64_t>(chunkStarts.size()) - 1;
-  if (resumeFrom) {
-    const SkipGramState& r = *resumeFrom;
-    if (r.embeddings.rows() != vocab || r.embeddings.cols() != dim || r.context.rows() != vocab ||
-        r.context.cols() != dim)
-      return Status::invalidArgument("the checkpoint's tables do not fit this run (" + std::to_string(vocab) + " x " +
-                                     std::to_string(dim) + ")");
-    if (r.position.chunksPerEpoch != chunksPerEpoch || r.position.chunksDone < 0 ||
-        r.position.chunksDone > chunksPerEpoch * config.epochs ||
-        r.position.epochSums.size() != static_cast<std::size_t>(config.epochs) || r.position.rngStates.empty())
-      return Status::invalidArgument("the checkpoint's corpus cursor does not fit this corpus");
-  }
+  if (resumeFrom) EMBEDSCOPE_TRY(checkSkipGramResume(*resumeFrom, vocab, dim, chunksPerEpoch, config.epochs));
   const Matrix initial = resumeFrom ? resumeFrom->embeddings
                          : config.initialTable ? *config.initialTable
                                                : defaultSkipGramTable(vocab, dim, config.seed);
